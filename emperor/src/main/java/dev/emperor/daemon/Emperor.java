@@ -1,0 +1,388 @@
+package dev.emperor.daemon;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricFilter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import dev.emperor.config.ConfigException;
+import dev.emperor.config.ConfigLoader;
+import dev.emperor.daemon.EmperorEvent.ForVassal;
+import dev.emperor.daemon.EmperorEvent.Reload;
+import dev.emperor.daemon.EmperorEvent.Rescan;
+import dev.emperor.daemon.EmperorEvent.Shutdown;
+import dev.emperor.daemon.EmperorEvent.TakeSnapshot;
+import dev.emperor.monitor.DirectoryWatcher;
+import dev.emperor.monitor.VassalFile;
+import dev.emperor.monitor.VassalSource;
+import dev.emperor.vassal.Cancellable;
+import dev.emperor.vassal.Throttle;
+import dev.emperor.vassal.Vassal;
+import dev.emperor.vassal.VassalEvent;
+import dev.emperor.vassal.VassalHost;
+import dev.emperor.vassal.VassalSettings;
+import dev.emperor.vassal.VassalState;
+import dev.emperor.vassal.VassalStatus;
+import dev.emperor.vassal.process.LaunchException;
+import dev.emperor.vassal.process.LaunchSpec;
+import dev.emperor.vassal.process.Posix;
+import dev.emperor.vassal.process.Signal;
+import dev.emperor.vassal.process.WorkerLauncher;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Reconciles files to vassals: every scan compares the vassal files found with the vassals
+ * running and starts, reloads or stops vassals to match, like s6-svscan does for service
+ * directories. All of its state is owned by the {@link EventLoop}; nothing here is touched
+ * from another thread except {@link #post}.
+ */
+public final class Emperor {
+
+    private static final System.Logger LOG = System.getLogger("emperor");
+    /** Events from inotify within this window are coalesced into one scan. */
+    private static final Duration DEBOUNCE = Duration.ofMillis(30);
+
+    private final EmperorSettings settings;
+    private final WorkerLauncher launcher;
+    private final ConfigLoader loader;
+    private final MetricRegistry metrics;
+    private final EventLoop loop;
+    private final Host host = new Host();
+    private final Map<String, String> baseEnvironment;
+    private final long startedMono = System.nanoTime();
+    private final long startedWall = System.currentTimeMillis();
+    private final String version;
+
+    // ---- loop-owned state ----
+    private final Map<String, Entry> vassals = new TreeMap<>();
+    private final Set<Path> unreadableDirs = new HashSet<>();
+    private final Set<Path> conflictsLogged = new HashSet<>();
+    private boolean shuttingDown;
+    private DirectoryWatcher watcher;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+
+    /** Set by the watcher thread, cleared by the loop: at most one scan queued at a time. */
+    private final AtomicBoolean scanQueued = new AtomicBoolean();
+
+    private final Counter scans;
+    private final Timer scanTime;
+    private final Counter spawns;
+    private final Counter spawnFailures;
+
+    public Emperor(EmperorSettings settings, WorkerLauncher launcher, ConfigLoader loader, MetricRegistry metrics,
+                   String version) {
+        this.settings = settings;
+        this.launcher = launcher;
+        this.loader = loader;
+        this.metrics = metrics;
+        this.version = version;
+        this.loop = new EventLoop(this::handle);
+        Map<String, String> env = new HashMap<>(System.getenv());
+        // Meant for the emperor itself (systemd), not for its vassals.
+        env.remove("NOTIFY_SOCKET");
+        env.remove("LISTEN_PID");
+        env.remove("LISTEN_FDS");
+        env.remove("LISTEN_FDNAMES");
+        this.baseEnvironment = Map.copyOf(env);
+        this.scans = metrics.counter("emperor.scans");
+        this.scanTime = metrics.timer("emperor.scan-time");
+        this.spawns = metrics.counter("emperor.spawns");
+        this.spawnFailures = metrics.counter("emperor.spawn-failures");
+    }
+
+    /** Starts watching and supervising; returns at once. */
+    public void start() throws IOException {
+        watcher = new DirectoryWatcher(this::fileEvent);
+        watcher.start();
+        loop.post(new Rescan(Rescan.Why.START_UP));
+        schedulePeriodicRescan();
+    }
+
+    /** Completes with the process exit code once every vassal has stopped after a shutdown. */
+    public CompletableFuture<Integer> exitCode() {
+        return exit;
+    }
+
+    public void post(EmperorEvent event) {
+        loop.post(event);
+    }
+
+    public CompletableFuture<EmperorSnapshot> snapshot() {
+        CompletableFuture<EmperorSnapshot> reply = new CompletableFuture<>();
+        loop.post(new TakeSnapshot(reply));
+        return reply;
+    }
+
+    // ---- the loop ----------------------------------------------------------------------------
+
+    private void handle(EmperorEvent event) {
+        switch (event) {
+            case Rescan e -> rescan(e.why());
+            case ForVassal e -> e.vassal().handle(e.event());
+            case Reload e -> e.reply().complete(reload(e.name()));
+            case TakeSnapshot e -> e.reply().complete(takeSnapshot());
+            case Shutdown e -> shutdown(e.reason());
+        }
+    }
+
+    private void fileEvent() {
+        if (scanQueued.compareAndSet(false, true)) {
+            loop.schedule(DEBOUNCE, new Rescan(Rescan.Why.FILE_EVENT));
+        }
+    }
+
+    private void schedulePeriodicRescan() {
+        loop.schedule(settings.rescanInterval(), new Rescan(Rescan.Why.PERIODIC));
+    }
+
+    private void rescan(Rescan.Why why) {
+        switch (why) {
+            case FILE_EVENT -> scanQueued.set(false);
+            case PERIODIC -> schedulePeriodicRescan();
+            case START_UP, VASSAL_STOPPED -> {
+            }
+        }
+        if (shuttingDown) return;
+        scans.inc();
+        try (Timer.Context ignored = scanTime.time()) {
+            reconcile(scanSources());
+        }
+    }
+
+    /** The vassal files present now, by name; the first of two files with one name wins. */
+    private Map<String, VassalFile> scanSources() {
+        Map<String, VassalFile> found = new LinkedHashMap<>();
+        for (VassalSource source : settings.sources()) {
+            watcher.watch(source.directory());
+            List<VassalFile> files;
+            try {
+                files = source.scan();
+                if (unreadableDirs.remove(source.directory())) {
+                    LOG.log(Level.INFO, "vassal directory " + source.directory() + " is readable again");
+                }
+            } catch (IOException e) {
+                if (unreadableDirs.add(source.directory())) {
+                    LOG.log(Level.ERROR, "cannot read vassal directory " + source.directory() + " (" + e
+                            + "); its vassals keep running as they are until it is back");
+                }
+                continue;
+            }
+            for (VassalFile f : files) {
+                VassalFile first = found.putIfAbsent(f.name(), f);
+                if (first != null && !first.path().equals(f.path()) && conflictsLogged.add(f.path())) {
+                    LOG.log(Level.WARNING, "ignoring " + f.path() + ": vassal name '" + f.name()
+                            + "' is already taken by " + first.path() + "; rename one of them");
+                }
+            }
+        }
+        return found;
+    }
+
+    private void reconcile(Map<String, VassalFile> found) {
+        for (Entry entry : List.copyOf(vassals.values())) {
+            if (entry.removed || found.containsKey(entry.vassal.name())) continue;
+            if (unreadableDirs.contains(entry.file.path().toAbsolutePath().getParent())) continue;
+            entry.removed = true;
+            LOG.log(Level.INFO, "vassal " + entry.vassal.name() + ": " + entry.file.path() + " removed; stopping it");
+            entry.vassal.handle(new VassalEvent.StopRequested("file removed"));
+        }
+        for (VassalFile file : found.values()) {
+            Entry entry = vassals.get(file.name());
+            if (entry == null) {
+                entry = new Entry(new Vassal(file.name(), file.path(), host), file);
+                vassals.put(file.name(), entry);
+                load(entry);
+            } else if (entry.removed) {
+                // Comes back once the old instance has stopped (see Host.changed).
+            } else if (!entry.file.equals(file)) {
+                boolean moved = !entry.file.path().equals(file.path());
+                entry.file = file;
+                LOG.log(Level.INFO, "vassal " + file.name() + ": " + file.path()
+                        + (moved ? " replaces the previous file" : " changed") + "; reloading");
+                load(entry);
+            }
+        }
+    }
+
+    private void load(Entry entry) {
+        Path path = entry.file.path();
+        VassalEvent event;
+        try {
+            event = new VassalEvent.ConfigLoaded(VassalSettings.from(entry.vassal.name(), loader.loadVassal(path)));
+        } catch (ConfigException e) {
+            event = new VassalEvent.ConfigInvalid(String.join("; ", e.errors().stream().map(Object::toString).toList()));
+        }
+        entry.vassal.handle(event);
+    }
+
+    private String reload(String name) {
+        if (shuttingDown) return "the emperor is shutting down";
+        if (name == null) {
+            int n = 0;
+            for (Entry entry : List.copyOf(vassals.values())) {
+                if (!entry.removed) {
+                    entry.vassal.handle(new VassalEvent.ReloadRequested("reload requested for all vassals"));
+                    n++;
+                }
+            }
+            return "reloading " + n + " vassal(s)";
+        }
+        Entry entry = vassals.get(name);
+        if (entry == null || entry.removed) return "no vassal named '" + name + "'";
+        entry.vassal.handle(new VassalEvent.ReloadRequested("reload requested"));
+        return "reloading " + name + " (" + entry.vassal.state().label() + ")";
+    }
+
+    private EmperorSnapshot takeSnapshot() {
+        List<VassalStatus> list = new ArrayList<>(vassals.size());
+        for (Entry entry : vassals.values()) {
+            list.add(entry.vassal.status());
+        }
+        long uptime = (System.nanoTime() - startedMono) / 1_000_000;
+        return new EmperorSnapshot(ProcessHandle.current().pid(), version, startedWall, uptime,
+                settings.sources().stream().map(s -> s.directory().toString()).distinct().toList(), list);
+    }
+
+    private void shutdown(String reason) {
+        if (shuttingDown) {
+            LOG.log(Level.WARNING, "second stop request (" + reason + "): sending SIGKILL to every worker now");
+            for (Entry entry : vassals.values()) {
+                for (var w : entry.vassal.status().workers()) {
+                    if (w.pid() != null) host.signalGroup(w.pid(), Signal.KILL);
+                }
+            }
+            exitWhenDone(1);
+            return;
+        }
+        shuttingDown = true;
+        LOG.log(Level.INFO, "shutting down (" + reason + "): stopping " + vassals.size() + " vassal(s)"
+                + " gracefully; send the signal again to kill them at once");
+        try {
+            if (watcher != null) watcher.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing the watcher: " + e);
+        }
+        for (Entry entry : List.copyOf(vassals.values())) {
+            entry.vassal.handle(new VassalEvent.StopRequested("emperor shutting down"));
+        }
+        exitWhenDone(0);
+    }
+
+    private int pendingExit = -1;
+
+    private void exitWhenDone(int code) {
+        pendingExit = Math.max(pendingExit, code);
+        if (vassals.isEmpty() && !exit.isDone()) {
+            LOG.log(Level.INFO, "all vassals stopped; bye");
+            loop.shutdown();
+            exit.complete(pendingExit);
+        }
+    }
+
+    /** A vassal and the file version it was last loaded from. */
+    private static final class Entry {
+        final Vassal vassal;
+        VassalFile file;
+        boolean removed;
+
+        Entry(Vassal vassal, VassalFile file) {
+            this.vassal = vassal;
+            this.file = file;
+        }
+    }
+
+    /** What vassals see of the emperor; every call happens on the loop. */
+    private final class Host implements VassalHost {
+
+        @Override
+        public Cancellable schedule(Vassal vassal, Duration delay, VassalEvent event) {
+            return loop.schedule(delay, new ForVassal(vassal, event));
+        }
+
+        @Override
+        public Process launch(LaunchSpec spec) throws LaunchException {
+            try {
+                Process p = launcher.launch(spec);
+                spawns.inc();
+                return p;
+            } catch (LaunchException e) {
+                spawnFailures.inc();
+                throw e;
+            }
+        }
+
+        @Override
+        public void watchExit(Vassal vassal, int workerId, Process process) {
+            long pid = process.pid();
+            process.onExit().thenAccept(p -> loop.post(new ForVassal(vassal,
+                    new VassalEvent.WorkerExited(workerId, pid, p.exitValue()))));
+        }
+
+        @Override
+        public void signalGroup(long pgid, Signal signal) {
+            try {
+                Posix.killGroup(pgid, signal);
+            } catch (IllegalStateException e) {
+                LOG.log(Level.ERROR, e.getMessage());
+            }
+        }
+
+        @Override
+        public void changed(Vassal vassal) {
+            Entry entry = vassals.get(vassal.name());
+            if (entry == null || entry.vassal != vassal) return;
+            Counter restarts = metrics.counter(MetricRegistry.name("vassal", vassal.name(), "restarts"));
+            VassalStatus status = vassal.status();
+            if (status.restarts() > restarts.getCount()) restarts.inc(status.restarts() - restarts.getCount());
+            if (vassal.state() == VassalState.STOPPED) {
+                vassals.remove(vassal.name());
+                metrics.removeMatching(MetricFilter.startsWith("vassal." + vassal.name() + "."));
+                if (shuttingDown) {
+                    exitWhenDone(0);
+                } else {
+                    loop.post(new Rescan(Rescan.Why.VASSAL_STOPPED)); // its file may be back
+                }
+            }
+        }
+
+        @Override
+        public Map<String, String> baseEnvironment(String vassalName, int workerId) {
+            Map<String, String> env = new HashMap<>(baseEnvironment);
+            env.put("EMPEROR_VASSAL", vassalName);
+            env.put("EMPEROR_WORKER", Integer.toString(workerId));
+            return env;
+        }
+
+        @Override
+        public Path defaultLogFile(String vassalName) {
+            return settings.logDir().resolve(vassalName + ".log");
+        }
+
+        @Override
+        public Throttle throttle() {
+            return settings.throttle();
+        }
+
+        @Override
+        public long nowMillis() {
+            return System.nanoTime() / 1_000_000;
+        }
+
+        @Override
+        public long wallMillis() {
+            return System.currentTimeMillis();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.emperor.daemon;
+
+import dev.emperor.vassal.Vassal;
+import dev.emperor.vassal.VassalEvent;
+import java.util.concurrent.CompletableFuture;
+
+/** Everything the event loop handles. Closed, so {@link Emperor#handle} covers every kind. */
+public sealed interface EmperorEvent {
+
+    /** Look at the watched directories again and reconcile vassals with the files. */
+    record Rescan(Why why) implements EmperorEvent {
+        public enum Why { START_UP, FILE_EVENT, PERIODIC, VASSAL_STOPPED }
+    }
+
+    /** An event for one vassal (a timer or a process exit). */
+    record ForVassal(Vassal vassal, VassalEvent event) implements EmperorEvent {
+    }
+
+    /** Gracefully reload one vassal, or all when {@code name} is null. Replies with a message. */
+    record Reload(String name, CompletableFuture<String> reply) implements EmperorEvent {
+    }
+
+    /** A consistent picture of everything, for /stats and {@code emperor status}. */
+    record TakeSnapshot(CompletableFuture<EmperorSnapshot> reply) implements EmperorEvent {
+    }
+
+    /** Stop every vassal gracefully, then exit. A second one kills what is left. */
+    record Shutdown(String reason) implements EmperorEvent {
+    }
+}

@@ -1,0 +1,34 @@
+package dev.emperor.daemon;
+
+import dev.emperor.monitor.VassalSource;
+import dev.emperor.vassal.Throttle;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How the emperor itself runs.
+ *
+ * @param sources        the directories and globs to watch
+ * @param runDir         sockets, the lock, and default logs
+ * @param throttle       delay growth for vassals that fail right after start
+ * @param rescanInterval the safety-net scan period, on top of kernel notifications
+ * @param stats          where /stats is served, if anywhere
+ */
+public record EmperorSettings(List<VassalSource> sources, Path runDir, Throttle throttle, Duration rescanInterval,
+                              Optional<InetSocketAddress> stats) {
+
+    public EmperorSettings {
+        sources = List.copyOf(sources);
+    }
+
+    public Path logDir() {
+        return runDir.resolve("logs");
+    }
+
+    public Path controlSocket() {
+        return runDir.resolve("control.sock");
+    }
+}

@@ -1,0 +1,77 @@
+package dev.emperor.daemon;
+
+import dev.emperor.vassal.Cancellable;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The single thread that owns the emperor's state. File events, process exits, timers and
+ * commands all arrive here as {@link EmperorEvent}s and are handled one at a time, in order,
+ * so no state is shared and nothing is locked.
+ *
+ * <p>It is a long-lived platform thread on purpose: workers are spawned from it with a
+ * parent-death signal, which the kernel ties to the spawning thread. If this thread died,
+ * every worker would die with it; it never exits before the emperor does.
+ */
+public final class EventLoop {
+
+    private static final System.Logger LOG = System.getLogger("emperor");
+
+    private final ScheduledThreadPoolExecutor executor;
+    private final Consumer<EmperorEvent> handler;
+    private volatile Thread thread;
+
+    public EventLoop(Consumer<EmperorEvent> handler) {
+        this.handler = handler;
+        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = Thread.ofPlatform().name("emperor-loop").daemon(false).unstarted(r);
+            thread = t;
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true); // cancelled timers must not pile up
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor.prestartCoreThread();
+    }
+
+    /** Queues {@code event}; safe from any thread. Dropped (and logged) after shutdown. */
+    public void post(EmperorEvent event) {
+        try {
+            executor.execute(() -> dispatch(event));
+        } catch (RejectedExecutionException e) {
+            LOG.log(Level.DEBUG, "event after shutdown dropped: " + event);
+        }
+    }
+
+    /** Queues {@code event} after {@code delay}. */
+    public Cancellable schedule(Duration delay, EmperorEvent event) {
+        try {
+            ScheduledFuture<?> f = executor.schedule(() -> dispatch(event), Math.max(0, delay.toNanos()),
+                    TimeUnit.NANOSECONDS);
+            return () -> f.cancel(false);
+        } catch (RejectedExecutionException e) {
+            return Cancellable.NONE;
+        }
+    }
+
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    public void shutdown() {
+        executor.shutdown();
+    }
+
+    private void dispatch(EmperorEvent event) {
+        try {
+            handler.accept(event);
+        } catch (RuntimeException | StackOverflowError e) {
+            // A bug, not a user mistake: log it with its trace and keep every other vassal going.
+            LOG.log(Level.ERROR, "internal error while handling " + event + "; the emperor carries on", e);
+        }
+    }
+}

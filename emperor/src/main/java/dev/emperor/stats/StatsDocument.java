@@ -1,0 +1,124 @@
+package dev.emperor.stats;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.emperor.daemon.EmperorSnapshot;
+import dev.emperor.vassal.VassalState;
+import dev.emperor.vassal.VassalStatus;
+import dev.emperor.vassal.WorkerStatus;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Renders a snapshot and the metric registry as /stats JSON and /metrics Prometheus text. */
+public final class StatsDocument {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private StatsDocument() {
+    }
+
+    public static ObjectNode json(EmperorSnapshot s, MetricRegistry metrics) {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode emperor = root.putObject("emperor");
+        emperor.put("pid", s.pid());
+        emperor.put("version", s.version());
+        emperor.put("started_at_ms", s.startedAtMs());
+        emperor.put("uptime_ms", s.uptimeMs());
+        ArrayNode dirs = emperor.putArray("vassals_dirs");
+        s.vassalsDirs().forEach(dirs::add);
+        ObjectNode counters = emperor.putObject("counters");
+        for (Map.Entry<String, Counter> c : metrics.getCounters((n, m) -> n.startsWith("emperor.")).entrySet()) {
+            counters.put(c.getKey().substring("emperor.".length()), c.getValue().getCount());
+        }
+        ArrayNode vassals = root.putArray("vassals");
+        for (VassalStatus v : s.vassals()) {
+            ObjectNode o = vassals.addObject();
+            o.put("name", v.name());
+            o.put("config", v.config().toString());
+            o.put("state", v.state().label());
+            o.put("restarts", v.restarts());
+            o.put("error", v.error());
+            o.put("last_exit", v.lastExit());
+            ArrayNode workers = o.putArray("workers");
+            for (WorkerStatus w : v.workers()) {
+                ObjectNode wo = workers.addObject();
+                wo.put("id", w.id());
+                wo.put("pid", w.pid());
+                wo.put("state", w.state().label());
+                wo.put("started_at_ms", w.startedAtMs());
+                wo.putNull("heartbeat_age_ms"); // no agent yet: null until a first heartbeat
+                wo.put("restarts", w.restarts());
+                wo.put("last_exit", w.lastExit());
+            }
+        }
+        return root;
+    }
+
+    public static String jsonText(EmperorSnapshot s, MetricRegistry metrics) {
+        try {
+            return JSON.writeValueAsString(json(s, metrics)) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Prometheus text exposition format 0.0.4. */
+    public static String prometheus(EmperorSnapshot s, MetricRegistry metrics) {
+        StringBuilder sb = new StringBuilder(4096);
+        sb.append("# HELP emperor_uptime_seconds Seconds since the emperor started.\n");
+        sb.append("# TYPE emperor_uptime_seconds gauge\n");
+        sb.append("emperor_uptime_seconds ").append(s.uptimeMs() / 1000.0).append('\n');
+        Map<VassalState, Integer> byState = new EnumMap<>(VassalState.class);
+        for (VassalState st : VassalState.values()) byState.put(st, 0);
+        for (VassalStatus v : s.vassals()) byState.merge(v.state(), 1, Integer::sum);
+        sb.append("# HELP emperor_vassals Vassals by state.\n# TYPE emperor_vassals gauge\n");
+        byState.forEach((st, n) -> sb.append("emperor_vassals{state=\"").append(st.label()).append("\"} ")
+                .append(n).append('\n'));
+        sb.append("# HELP emperor_vassal_restarts_total Unplanned worker restarts per vassal.\n");
+        sb.append("# TYPE emperor_vassal_restarts_total counter\n");
+        for (VassalStatus v : s.vassals()) {
+            sb.append("emperor_vassal_restarts_total{vassal=\"").append(escape(v.name())).append("\"} ")
+                    .append(v.restarts()).append('\n');
+        }
+        sb.append("# HELP emperor_vassal_workers Live worker processes per vassal.\n");
+        sb.append("# TYPE emperor_vassal_workers gauge\n");
+        for (VassalStatus v : s.vassals()) {
+            long live = v.workers().stream().filter(w -> w.pid() != null).count();
+            sb.append("emperor_vassal_workers{vassal=\"").append(escape(v.name())).append("\"} ").append(live)
+                    .append('\n');
+        }
+        for (Map.Entry<String, Counter> c : metrics.getCounters((n, m) -> n.startsWith("emperor.")).entrySet()) {
+            String name = promName(c.getKey()) + "_total";
+            sb.append("# TYPE ").append(name).append(" counter\n");
+            sb.append(name).append(' ').append(c.getValue().getCount()).append('\n');
+        }
+        for (Map.Entry<String, Timer> t : metrics.getTimers((n, m) -> n.startsWith("emperor.")).entrySet()) {
+            String name = promName(t.getKey()) + "_seconds";
+            var snap = t.getValue().getSnapshot();
+            sb.append("# TYPE ").append(name).append(" summary\n");
+            sb.append(name).append("{quantile=\"0.5\"} ").append(nanosToSeconds(snap.getMedian())).append('\n');
+            sb.append(name).append("{quantile=\"0.99\"} ").append(nanosToSeconds(snap.get99thPercentile())).append('\n');
+            sb.append(name).append("_count ").append(t.getValue().getCount()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String promName(String dropwizardName) {
+        return dropwizardName.replaceAll("[^a-zA-Z0-9_]", "_").toLowerCase(Locale.ROOT);
+    }
+
+    private static double nanosToSeconds(double nanos) {
+        return nanos / TimeUnit.SECONDS.toNanos(1);
+    }
+
+    private static String escape(String label) {
+        return label.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}

@@ -1,0 +1,99 @@
+package dev.emperor.stats;
+
+import com.codahale.metrics.MetricRegistry;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.emperor.daemon.EmperorSnapshot;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * HTTP on {@code --stats HOST:PORT}: {@code /stats} (JSON), {@code /metrics} (Prometheus
+ * text) and {@code /} (a small dashboard). Each request asks the event loop for a fresh
+ * snapshot, so what it shows is consistent and the loop's state is never shared.
+ */
+public final class StatsServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("emperor.stats");
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final Supplier<CompletableFuture<EmperorSnapshot>> snapshots;
+    private final MetricRegistry metrics;
+
+    public StatsServer(InetSocketAddress address, Supplier<CompletableFuture<EmperorSnapshot>> snapshots,
+                       MetricRegistry metrics) throws IOException {
+        this.snapshots = snapshots;
+        this.metrics = metrics;
+        this.server = HttpServer.create(address, 64);
+        this.executor = Executors.newVirtualThreadPerTaskExecutor();
+        server.setExecutor(executor);
+        server.createContext("/", this::serve);
+    }
+
+    public void start() {
+        server.start();
+        LOG.log(Level.INFO, "stats on http://" + hostPort() + "/ (/stats JSON, /metrics Prometheus)");
+    }
+
+    public String hostPort() {
+        InetSocketAddress a = server.getAddress();
+        return a.getHostString() + ":" + a.getPort();
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+                send(exchange, 405, "text/plain", "only GET\n");
+                return;
+            }
+            EmperorSnapshot snapshot;
+            try {
+                snapshot = snapshots.get().get(5, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                send(exchange, 503, "text/plain", "the emperor's event loop did not answer within 5 s\n");
+                return;
+            } catch (Exception e) {
+                send(exchange, 503, "text/plain", "the emperor is shutting down\n");
+                return;
+            }
+            switch (path) {
+                case "/stats", "/stats/" -> send(exchange, 200, "application/json",
+                        StatsDocument.jsonText(snapshot, metrics));
+                case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4",
+                        StatsDocument.prometheus(snapshot, metrics));
+                case "/" -> send(exchange, 200, "text/html; charset=utf-8", Dashboard.html(snapshot));
+                default -> send(exchange, 404, "text/plain", "not found; try /stats, /metrics or /\n");
+            }
+        }
+    }
+
+    private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        boolean head = exchange.getRequestMethod().equals("HEAD");
+        exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+        if (!head) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.emperor.vassal;
+
+/**
+ * Everything that can happen to a vassal. The set is closed so that {@link Vassal#handle}
+ * decides every (state, event) pair explicitly: adding an event does not compile until
+ * every state says what it does with it.
+ */
+public sealed interface VassalEvent {
+
+    /** The file was read and is valid: start, or reload with these settings. */
+    record ConfigLoaded(VassalSettings settings) implements VassalEvent {
+    }
+
+    /** The file changed and cannot be used. */
+    record ConfigInvalid(String error) implements VassalEvent {
+    }
+
+    /** Stop every worker for good: the file was removed or the emperor is shutting down. */
+    record StopRequested(String reason) implements VassalEvent {
+    }
+
+    /** An operator asked for a graceful reload with the current settings. */
+    record ReloadRequested(String reason) implements VassalEvent {
+    }
+
+    /** A worker process ended; {@code exitCode} as the JDK reports it (128+N for signal N). */
+    record WorkerExited(int workerId, long pid, int exitCode) implements VassalEvent {
+    }
+
+    /** A worker has stayed up {@code ready-after}. */
+    record WorkerReady(int workerId, long pid) implements VassalEvent {
+    }
+
+    /** A stopping worker's {@code reload-mercy} is over. */
+    record StopDeadline(int workerId, long pid) implements VassalEvent {
+    }
+
+    /** A worker slot's throttle delay is over ({@code workerId} 0: the whole vassal's). */
+    record BackoffElapsed(int workerId, long generation) implements VassalEvent {
+    }
+}

@@ -1,0 +1,44 @@
+package dev.emperor.vassal;
+
+import dev.emperor.vassal.process.LaunchException;
+import dev.emperor.vassal.process.LaunchSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What a {@link Vassal} needs from whoever owns it (the emperor's event loop). Every event
+ * the host delivers back must arrive on the same single thread that calls
+ * {@link Vassal#handle}, in order.
+ */
+public interface VassalHost {
+
+    /** Delivers {@code event} to {@code vassal} after {@code delay}. */
+    Cancellable schedule(Vassal vassal, Duration delay, VassalEvent event);
+
+    /** Starts a worker process. Called on the owner's long-lived thread. */
+    Process launch(LaunchSpec spec) throws LaunchException;
+
+    /** Delivers a {@link VassalEvent.WorkerExited} to {@code vassal} when {@code process} ends. */
+    void watchExit(Vassal vassal, int workerId, Process process);
+
+    /** Sends {@code signal} to a worker's whole process group. */
+    void signalGroup(long pgid, dev.emperor.vassal.process.Signal signal);
+
+    /** Called after every state change and every change of what /stats would show. */
+    void changed(Vassal vassal);
+
+    /** Variables every worker gets before its own: the emperor's environment and EMPEROR_*. */
+    Map<String, String> baseEnvironment(String vassalName, int workerId);
+
+    /** Where a vassal's output goes when its file does not say. */
+    Path defaultLogFile(String vassalName);
+
+    Throttle throttle();
+
+    /** Monotonic milliseconds. */
+    long nowMillis();
+
+    /** Wall-clock milliseconds, for /stats. */
+    long wallMillis();
+}
