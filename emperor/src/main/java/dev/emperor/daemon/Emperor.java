@@ -95,6 +95,7 @@ public final class Emperor {
         env.remove("LISTEN_PID");
         env.remove("LISTEN_FDS");
         env.remove("LISTEN_FDNAMES");
+        env.put(OrphanSweeper.RUN_DIR_VARIABLE, settings.runDir().toString());
         this.baseEnvironment = Map.copyOf(env);
         this.scans = metrics.counter("emperor.scans");
         this.scanTime = metrics.timer("emperor.scan-time");
@@ -104,6 +105,11 @@ public final class Emperor {
 
     /** Starts watching and supervising; returns at once. */
     public void start() throws IOException {
+        List<Long> leftovers = OrphanSweeper.sweep(settings.runDir());
+        if (!leftovers.isEmpty()) {
+            LOG.log(Level.WARNING, "killed " + leftovers.size() + " process(es) left behind by an emperor that died"
+                    + " hard with this run dir: pids " + leftovers);
+        }
         watcher = new DirectoryWatcher(this::fileEvent);
         watcher.start();
         loop.post(new Rescan(Rescan.Why.START_UP));

@@ -13,10 +13,13 @@ import java.nio.file.Path;
  *       terminal does not reach it behind the emperor's back;</li>
  *   <li>{@code setpriv --pdeathsig KILL} makes the kernel kill the worker if the thread that
  *       spawned it dies, which is the emperor's event-loop thread: a SIGKILLed emperor
- *       leaves no worker running.</li>
+ *       leaves no worker running;</li>
+ *   <li>{@code env --default-signal} resets every signal to its default action: a process
+ *       inherits ignored signals, and an emperor started in the background by a shell has
+ *       SIGINT ignored, which a worker would then ignore too (Python's http.server did).</li>
  * </ul>
- * Both are util-linux programs present on every Debian system; both exec in place, so the
- * pid the JDK reports is the worker's own. Output goes straight to the log file
+ * setpriv and setsid come with util-linux, env with coreutils (both essential on Debian);
+ * all three exec in place, so the pid the JDK reports is the worker's own. Output goes straight to the log file
  * (O_APPEND, no pump thread), so a chatty worker never waits on the emperor.
  *
  * <p>Must be called from one long-lived platform thread (see the parent-death note above).
@@ -27,15 +30,17 @@ public final class WorkerLauncher {
 
     private final Path setpriv;
     private final Path setsid;
+    private final Path env;
 
-    public WorkerLauncher(Path setpriv, Path setsid) {
+    public WorkerLauncher(Path setpriv, Path setsid, Path env) {
         this.setpriv = setpriv;
         this.setsid = setsid;
+        this.env = env;
     }
 
-    /** Finds setpriv and setsid in the standard folders. */
+    /** Finds setpriv, setsid and env in the standard folders. */
     public static WorkerLauncher system() throws LaunchException {
-        return new WorkerLauncher(findSystemTool("setpriv"), findSystemTool("setsid"));
+        return new WorkerLauncher(findSystemTool("setpriv"), findSystemTool("setsid"), findSystemTool("env"));
     }
 
     public Process launch(LaunchSpec spec) throws LaunchException {
@@ -54,6 +59,9 @@ public final class WorkerLauncher {
         command.add("KILL");
         command.add("--");
         command.add(setsid.toString());
+        command.add("--");
+        command.add(env.toString());
+        command.add("--default-signal");
         command.add("--");
         command.add(program.toString());
         command.addAll(spec.argv().subList(1, spec.argv().size()));
@@ -105,6 +113,6 @@ public final class WorkerLauncher {
             Path p = Path.of(dir, name);
             if (Files.isExecutable(p)) return p;
         }
-        throw new LaunchException(name + " (util-linux) not found in /usr/bin or /bin; install util-linux");
+        throw new LaunchException(name + " not found in /usr/bin or /bin; install util-linux and coreutils");
     }
 }
