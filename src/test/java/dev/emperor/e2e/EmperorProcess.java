@@ -152,13 +152,19 @@ final class EmperorProcess implements AutoCloseable {
         return pids;
     }
 
-    void signal(String signal) throws IOException, InterruptedException {
-        new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+    /** SIGTERM: what Ctrl-C, systemd and kill(1) ask of the emperor. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** SIGKILL: the emperor dies with no chance to clean up. */
+    void kill() {
+        process.destroyForcibly();
     }
 
     /** Gracefully stops the emperor and returns its exit code. */
     int stop() throws IOException, InterruptedException {
-        if (process.isAlive()) signal("TERM");
+        if (process.isAlive()) terminate();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("emperor did not exit within 60 s of SIGTERM:\n" + log());
         }
@@ -168,7 +174,7 @@ final class EmperorProcess implements AutoCloseable {
     @Override
     public void close() throws Exception {
         if (process.isAlive()) {
-            signal("TERM");
+            terminate();
             if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
         }
         for (long pid : seenPids) {

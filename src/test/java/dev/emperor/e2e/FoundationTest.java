@@ -219,7 +219,7 @@ class FoundationTest {
         List<Long> workers = new ArrayList<>(emperor.pids("plain"));
         workers.addAll(emperor.pids("forker"));
 
-        emperor.signal("KILL");
+        emperor.kill();
         emperor.process().waitFor();
 
         // The workers die with the emperor (parent-death signal).

@@ -4,6 +4,7 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricFilter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import dev.emperor.agent.WorkerEnvironment;
 import dev.emperor.config.ConfigException;
 import dev.emperor.config.ConfigLoader;
 import dev.emperor.daemon.EmperorEvent.ForVassal;
@@ -37,6 +38,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -95,6 +97,9 @@ public final class Emperor {
         env.remove("LISTEN_PID");
         env.remove("LISTEN_FDS");
         env.remove("LISTEN_FDNAMES");
+        // An emperor run as another emperor's vassal must not hand its own identity down.
+        env.remove(WorkerEnvironment.SOCKET);
+        env.remove(WorkerEnvironment.TOKEN);
         env.put(OrphanSweeper.RUN_DIR_VARIABLE, settings.runDir().toString());
         this.baseEnvironment = Map.copyOf(env);
         this.scans = metrics.counter("emperor.scans");
@@ -366,8 +371,7 @@ public final class Emperor {
         @Override
         public Map<String, String> baseEnvironment(String vassalName, int workerId) {
             Map<String, String> env = new HashMap<>(baseEnvironment);
-            env.put("EMPEROR_VASSAL", vassalName);
-            env.put("EMPEROR_WORKER", Integer.toString(workerId));
+            env.putAll(new WorkerEnvironment(vassalName, workerId, Optional.empty(), Optional.empty()).toVariables());
             return env;
         }
 
