@@ -12,6 +12,7 @@ import dev.emperor.stats.StatsDocument;
 import dev.emperor.stats.StatsServer;
 import dev.emperor.vassal.Throttle;
 import dev.emperor.vassal.process.LaunchException;
+import dev.emperor.vassal.process.OutputPump;
 import dev.emperor.vassal.process.WorkerLauncher;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -64,13 +65,14 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LogSetup.configure(verbose);
         EmperorSettings settings = settings();
-        WorkerLauncher launcher;
-        try {
-            launcher = WorkerLauncher.system();
-        } catch (LaunchException e) {
-            throw new EmperorCommand.UserError(e.getMessage(), 2);
-        }
-        try (RunDir dir = RunDir.acquire(settings.runDir())) {
+        try (RunDir dir = RunDir.acquire(settings.runDir());
+             OutputPump pump = new OutputPump(settings.runDir().resolve("fifo"))) {
+            WorkerLauncher launcher;
+            try {
+                launcher = WorkerLauncher.system(pump);
+            } catch (LaunchException e) {
+                throw new EmperorCommand.UserError(e.getMessage(), 2);
+            }
             MetricRegistry metrics = new MetricRegistry();
             Emperor emperor = new Emperor(settings, launcher, ConfigLoader.withSystemEnvironment(), metrics,
                     Version.current());

@@ -10,6 +10,7 @@ import dev.emperor.config.ConfigLoader;
 import dev.emperor.daemon.EmperorEvent.ForVassal;
 import dev.emperor.daemon.EmperorEvent.Reload;
 import dev.emperor.daemon.EmperorEvent.Rescan;
+import dev.emperor.daemon.EmperorEvent.RssCheck;
 import dev.emperor.daemon.EmperorEvent.Shutdown;
 import dev.emperor.daemon.EmperorEvent.TakeSnapshot;
 import dev.emperor.monitor.DirectoryWatcher;
@@ -25,6 +26,7 @@ import dev.emperor.vassal.VassalState;
 import dev.emperor.vassal.VassalStatus;
 import dev.emperor.vassal.process.LaunchException;
 import dev.emperor.vassal.process.LaunchSpec;
+import dev.emperor.vassal.process.LogTarget;
 import dev.emperor.vassal.process.Posix;
 import dev.emperor.vassal.process.Signal;
 import dev.emperor.vassal.process.WorkerLauncher;
@@ -55,6 +57,10 @@ public final class Emperor {
     private static final System.Logger LOG = System.getLogger("emperor");
     /** Events from inotify within this window are coalesced into one scan. */
     private static final Duration DEBOUNCE = Duration.ofMillis(30);
+    /** Rotated logs kept beside the current one ({@code NAME.log.1} .. {@code .5}). */
+    private static final int LOG_FILES_KEPT = 5;
+    /** How often resident memory is read for vassals with reload-on-rss (the kernel cannot tell us). */
+    private static final Duration RSS_CHECK = Duration.ofSeconds(2);
 
     private final EmperorSettings settings;
     private final WorkerLauncher launcher;
@@ -69,6 +75,7 @@ public final class Emperor {
 
     // ---- loop-owned state ----
     private final Map<String, Entry> vassals = new TreeMap<>();
+    private final Map<String, LogTarget> logs = new HashMap<>();
     private final Set<Path> unreadableDirs = new HashSet<>();
     private final Set<Path> conflictsLogged = new HashSet<>();
     private boolean shuttingDown;
@@ -119,6 +126,7 @@ public final class Emperor {
         watcher.start();
         loop.post(new Rescan(Rescan.Why.START_UP));
         schedulePeriodicRescan();
+        loop.schedule(RSS_CHECK, new RssCheck());
     }
 
     /** Completes with the process exit code once every vassal has stopped after a shutdown. */
@@ -145,6 +153,7 @@ public final class Emperor {
             case Reload e -> e.reply().complete(reload(e.name()));
             case TakeSnapshot e -> e.reply().complete(takeSnapshot());
             case Shutdown e -> shutdown(e.reason());
+            case RssCheck e -> checkRss();
         }
     }
 
@@ -169,6 +178,7 @@ public final class Emperor {
         scans.inc();
         try (Timer.Context ignored = scanTime.time()) {
             reconcile(scanSources());
+            checkTouchReload();
         }
     }
 
@@ -223,6 +233,59 @@ public final class Emperor {
                 LOG.log(Level.INFO, "vassal " + file.name() + ": " + file.path()
                         + (moved ? " replaces the previous file" : " changed") + "; reloading");
                 load(entry);
+            }
+        }
+    }
+
+    /**
+     * Reloads vassals whose touch-reload files changed since the last look. Their folders are
+     * watched like the vassal directories, so a touch is seen at once.
+     */
+    private void checkTouchReload() {
+        for (Entry entry : vassals.values()) {
+            List<Path> paths = entry.vassal.settings().map(s -> s.reload().touchReload()).orElse(List.of());
+            if (paths.isEmpty() && entry.touchStamps.isEmpty()) continue;
+            Map<Path, Object> now = new HashMap<>();
+            for (Path p : paths) {
+                if (p.getParent() != null) watcher.watch(p.getParent());
+                now.put(p, stamp(p));
+            }
+            for (Path p : paths) {
+                if (entry.touchStamps.containsKey(p) && !java.util.Objects.equals(entry.touchStamps.get(p), now.get(p))
+                        && now.get(p) != null && !entry.removed) {
+                    LOG.log(Level.INFO, "vassal " + entry.vassal.name() + ": touch-reload file " + p + " changed");
+                    entry.vassal.handle(new VassalEvent.ReloadRequested("touch-reload " + p));
+                    break;
+                }
+            }
+            entry.touchStamps = now;
+        }
+    }
+
+    private static Object stamp(Path p) {
+        try {
+            var a = java.nio.file.Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+            return List.of(a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), a.size(),
+                    String.valueOf(a.fileKey()));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Replaces workers whose resident memory passed their vassal's reload-on-rss. */
+    private void checkRss() {
+        loop.schedule(RSS_CHECK, new RssCheck());
+        if (shuttingDown) return;
+        for (Entry entry : vassals.values()) {
+            long limitMb = entry.vassal.settings().map(s -> s.reload().reloadOnRssMb()).orElse(0L);
+            if (limitMb <= 0) continue;
+            for (var w : entry.vassal.status().workers()) {
+                if (w.pid() == null) continue;
+                long rss = ProcessMemory.residentBytes(w.pid());
+                if (rss > limitMb << 20) {
+                    entry.vassal.handle(new VassalEvent.ReplaceWorker(w.id(), w.pid(), "uses " + (rss >> 20)
+                            + " MB resident, over reload-on-rss = " + limitMb + " MB"));
+                }
             }
         }
     }
@@ -307,6 +370,8 @@ public final class Emperor {
         final Vassal vassal;
         VassalFile file;
         boolean removed;
+        /** Last seen fingerprint of each touch-reload file (null: missing). */
+        Map<Path, Object> touchStamps = Map.of();
 
         Entry(Vassal vassal, VassalFile file) {
             this.vassal = vassal;
@@ -359,6 +424,7 @@ public final class Emperor {
             if (status.restarts() > restarts.getCount()) restarts.inc(status.restarts() - restarts.getCount());
             if (vassal.state() == VassalState.STOPPED) {
                 vassals.remove(vassal.name());
+                logs.remove(vassal.name());
                 metrics.removeMatching(MetricFilter.startsWith("vassal." + vassal.name() + "."));
                 if (shuttingDown) {
                     exitWhenDone(0);
@@ -378,6 +444,16 @@ public final class Emperor {
         @Override
         public Path defaultLogFile(String vassalName) {
             return settings.logDir().resolve(vassalName + ".log");
+        }
+
+        @Override
+        public LogTarget logTarget(String vassalName, Path file, long maxBytes) {
+            LogTarget t = logs.get(vassalName);
+            if (t == null || !t.file().equals(file.toAbsolutePath().normalize()) || t.maxBytes() != maxBytes) {
+                t = new LogTarget(file, maxBytes, LOG_FILES_KEPT);
+                logs.put(vassalName, t);
+            }
+            return t;
         }
 
         @Override

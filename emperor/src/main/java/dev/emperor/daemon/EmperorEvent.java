@@ -24,6 +24,10 @@ public sealed interface EmperorEvent {
     record TakeSnapshot(CompletableFuture<EmperorSnapshot> reply) implements EmperorEvent {
     }
 
+    /** Time to read the workers' resident memory for reload-on-rss. */
+    record RssCheck() implements EmperorEvent {
+    }
+
     /** Stop every vassal gracefully, then exit. A second one kills what is left. */
     record Shutdown(String reason) implements EmperorEvent {
     }

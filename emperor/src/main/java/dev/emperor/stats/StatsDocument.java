@@ -46,6 +46,10 @@ public final class StatsDocument {
             o.put("restarts", v.restarts());
             o.put("error", v.error());
             o.put("last_exit", v.lastExit());
+            ObjectNode log = o.putObject("log");
+            log.put("file", v.logFile() == null ? null : v.logFile().toString());
+            log.put("dropped_lines", v.logDropped());
+            log.put("error", v.logError());
             ArrayNode workers = o.putArray("workers");
             for (WorkerStatus w : v.workers()) {
                 ObjectNode wo = workers.addObject();
@@ -86,6 +90,12 @@ public final class StatsDocument {
         for (VassalStatus v : s.vassals()) {
             sb.append("emperor_vassal_restarts_total{vassal=\"").append(escape(v.name())).append("\"} ")
                     .append(v.restarts()).append('\n');
+        }
+        sb.append("# HELP emperor_vassal_log_dropped_lines_total Output lines lost because the log could not keep up.\n");
+        sb.append("# TYPE emperor_vassal_log_dropped_lines_total counter\n");
+        for (VassalStatus v : s.vassals()) {
+            sb.append("emperor_vassal_log_dropped_lines_total{vassal=\"").append(escape(v.name())).append("\"} ")
+                    .append(v.logDropped()).append('\n');
         }
         sb.append("# HELP emperor_vassal_workers Live worker processes per vassal.\n");
         sb.append("# TYPE emperor_vassal_workers gauge\n");

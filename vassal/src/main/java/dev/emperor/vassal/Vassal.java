@@ -1,6 +1,7 @@
 package dev.emperor.vassal;
 
 import static dev.emperor.vassal.VassalState.BACKOFF;
+import static dev.emperor.vassal.VassalState.FAILED;
 import static dev.emperor.vassal.VassalState.INVALID;
 import static dev.emperor.vassal.VassalState.RELOADING;
 import static dev.emperor.vassal.VassalState.RUNNING;
@@ -12,19 +13,23 @@ import dev.emperor.vassal.VassalEvent.BackoffElapsed;
 import dev.emperor.vassal.VassalEvent.ConfigInvalid;
 import dev.emperor.vassal.VassalEvent.ConfigLoaded;
 import dev.emperor.vassal.VassalEvent.ReloadRequested;
+import dev.emperor.vassal.VassalEvent.ReplaceWorker;
 import dev.emperor.vassal.VassalEvent.StopDeadline;
 import dev.emperor.vassal.VassalEvent.StopRequested;
 import dev.emperor.vassal.VassalEvent.WorkerExited;
 import dev.emperor.vassal.VassalEvent.WorkerReady;
 import dev.emperor.vassal.process.LaunchException;
 import dev.emperor.vassal.process.LaunchSpec;
+import dev.emperor.vassal.process.LogTarget;
 import dev.emperor.vassal.process.Signal;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -32,10 +37,17 @@ import java.util.Map;
  * owner calls {@link #handle} from one thread only, and the host delivers timers and process
  * exits back to that thread. Each handler switches over every state, so every (state, event)
  * pair is decided here and nowhere else; each transition is logged and published.
+ *
+ * <p>Reloads come in two kinds. With {@code lazy-apps = false} all workers stop, the optional
+ * {@code preload} command runs, and all workers start again. With {@code lazy-apps = true} a
+ * <em>chain reload</em> replaces one worker at a time and moves to the next only once the new
+ * one is ready, so a vassal with two or more workers always has one serving.
  */
 public final class Vassal {
 
     private static final System.Logger LOG = System.getLogger("emperor.vassal");
+    /** The slot id of the preload step, which runs before the workers. */
+    static final int PRELOAD = 0;
 
     private final String name;
     private final Path configFile;
@@ -44,17 +56,22 @@ public final class Vassal {
     private VassalState state = INVALID;
     private boolean announced;
     private VassalSettings settings;
+    /** Settings waiting for the old workers to go (all-at-once reload). */
     private VassalSettings pending;
+    /** The chain reload in progress, if any. */
+    private Chain chain;
     private String error;
     private int restarts;
     private String lastExit;
     private Worker[] workers = new Worker[0];
-    /** Consecutive fast failures of the whole vassal ({@code master = false}). */
+    private final Worker preload = new Worker(PRELOAD);
+    /** Consecutive fast failures of the whole vassal ({@code master = false}, or preload). */
     private int vassalFailures;
     /** Delay before the restart that follows the current RELOADING (crash restarts only). */
     private Duration restartDelay = Duration.ZERO;
     private Cancellable vassalBackoff = Cancellable.NONE;
     private long generation;
+    private LogTarget log;
 
     public Vassal(String name, Path configFile, VassalHost host) {
         this.name = name;
@@ -74,8 +91,14 @@ public final class Vassal {
         return state;
     }
 
+    /** The settings the running workers were started with, if any. */
+    public java.util.Optional<VassalSettings> settings() {
+        return java.util.Optional.ofNullable(settings);
+    }
+
     /** Processes of this vassal still alive (being stopped or not). */
     public boolean hasLiveWorkers() {
+        if (preload.process != null) return true;
         for (Worker w : workers) {
             if (w.process != null) return true;
         }
@@ -92,6 +115,7 @@ public final class Vassal {
             case WorkerReady e -> onWorkerReady(e);
             case StopDeadline e -> onStopDeadline(e);
             case BackoffElapsed e -> onBackoffElapsed(e);
+            case ReplaceWorker e -> onReplaceWorker(e);
         }
         host.changed(this);
     }
@@ -100,22 +124,35 @@ public final class Vassal {
 
     private void onConfigLoaded(VassalSettings next) {
         switch (state) {
-            case INVALID, VassalState.FAILED -> {
-                settings = next;
+            case INVALID, FAILED -> {
                 error = null;
                 resetFailures();
-                startAll(announced ? "file fixed" : "new vassal");
+                if (hasLiveWorkers()) { // a failed vassal's last workers are still stopping
+                    pending = next;
+                    moveTo(RELOADING, "file changed");
+                    return;
+                }
+                String why = announced ? (state == FAILED ? "file changed" : "file fixed") : "new vassal";
+                settings = next;
+                startAll(why);
             }
             case STARTING, RUNNING, BACKOFF -> {
-                pending = next;
                 error = null;
                 resetFailures(); // a changed file deserves a fresh start
-                beginReload("file changed");
+                if (next.equals(settings) && next.reload().reloadSignal().isPresent()) {
+                    signalReload("file touched");
+                } else {
+                    beginReload(next, "file changed");
+                }
             }
             case RELOADING -> {
-                pending = next; // the newest file wins when the old workers are gone
                 error = null;
                 restartDelay = Duration.ZERO;
+                if (chain != null) {
+                    chain.target = next; // the workers still to be replaced get the newest file
+                } else {
+                    pending = next; // the newest file wins when the old workers are gone
+                }
             }
             case STOPPING, STOPPED -> log(Level.DEBUG, "ignoring a file change while " + state.label());
         }
@@ -132,7 +169,7 @@ public final class Vassal {
                     log(Level.WARNING, "still invalid: " + why);
                 }
             }
-            case VassalState.FAILED -> {
+            case FAILED -> {
                 error = why;
                 settings = null;
                 moveTo(INVALID, why);
@@ -147,9 +184,10 @@ public final class Vassal {
 
     private void onStop(String reason) {
         switch (state) {
-            case INVALID, VassalState.FAILED -> moveTo(STOPPED, reason);
-            case STARTING, RUNNING, BACKOFF, RELOADING -> {
+            case INVALID -> moveTo(STOPPED, reason);
+            case FAILED, STARTING, RUNNING, BACKOFF, RELOADING -> {
                 pending = null;
+                chain = null;
                 vassalBackoff.cancel();
                 stopAll();
                 moveTo(hasLiveWorkers() ? STOPPING : STOPPED, reason);
@@ -163,14 +201,23 @@ public final class Vassal {
     private void onReload(String reason) {
         switch (state) {
             case INVALID -> log(Level.WARNING, "not reloaded: the file is invalid (" + error + ")");
-            case VassalState.FAILED -> {
+            case FAILED -> {
                 resetFailures();
+                error = null;
+                if (hasLiveWorkers()) { // its last workers are still stopping
+                    pending = settings;
+                    moveTo(RELOADING, reason);
+                    return;
+                }
                 startAll(reason);
             }
             case STARTING, RUNNING, BACKOFF -> {
-                pending = settings;
                 resetFailures();
-                beginReload(reason);
+                if (settings.reload().reloadSignal().isPresent()) {
+                    signalReload(reason);
+                } else {
+                    beginReload(settings, reason);
+                }
             }
             case RELOADING, STOPPING, STOPPED -> log(Level.INFO, "reload ignored while " + state.label());
         }
@@ -184,72 +231,108 @@ public final class Vassal {
         String how = describeExit(e.exitCode());
         long upMs = host.nowMillis() - w.startedMono;
         w.lastExit = how;
-        lastExit = "worker " + w.id + " " + how;
+        lastExit = w.label() + " " + how;
         w.process = null;
         w.readyTimer.cancel();
         w.stopTimer.cancel();
         boolean asked = w.state == WorkerState.STOPPING;
+        boolean replace = w.replace;
+        w.replace = false;
+        w.state = WorkerState.STOPPED;
+        if (w.id == PRELOAD) {
+            onPreloadExited(e.exitCode(), how, asked);
+            return;
+        }
         switch (state) {
             case STARTING, RUNNING, BACKOFF -> {
-                if (asked) { // cannot happen: workers are only stopped in RELOADING/STOPPING
-                    w.state = WorkerState.STOPPED;
-                    moveTo(activeState(), "worker " + w.id + " stopped");
-                    return;
-                }
-                restarts++;
-                w.restarts++;
-                boolean fast = !w.ready;
-                if (settings.master()) {
-                    if (fast) {
-                        backoffWorker(w, how + " " + seconds(upMs) + " after start");
-                    } else {
-                        w.fastFailures = 0;
-                        log(Level.WARNING, "worker " + w.id + " (pid " + e.pid() + ") " + how + " after "
-                                + seconds(upMs) + "; respawning it");
-                        spawn(w);
-                    }
-                    moveTo(activeState(), "worker " + w.id + " " + how);
+                if (replace) {
+                    log(Level.INFO, w.label() + " (pid " + e.pid() + ") " + how + "; starting its replacement");
+                    spawn(w, settings);
+                    moveTo(activeState(), w.label() + " replaced");
+                } else if (asked) {
+                    moveTo(activeState(), w.label() + " stopped");
                 } else {
-                    w.state = WorkerState.STOPPED;
-                    vassalFailures = fast ? vassalFailures + 1 : 0;
-                    restartDelay = host.throttle().delay(vassalFailures);
-                    log(Level.WARNING, "worker " + w.id + " (pid " + e.pid() + ") " + how + " after " + seconds(upMs)
-                            + "; master = false, so the whole vassal restarts");
-                    pending = null;
-                    stopAll();
-                    if (hasLiveWorkers()) {
-                        moveTo(RELOADING, "restarting after worker " + w.id + " " + how);
-                    } else {
-                        finishReload();
-                    }
+                    workerDied(w, e.pid(), how, upMs);
                 }
             }
             case RELOADING -> {
-                w.state = WorkerState.STOPPED;
-                if (!hasLiveWorkers()) finishReload();
+                if (chain != null) {
+                    if (replace || !asked) {
+                        if (!replace && !w.ready) {
+                            restarts++;
+                            w.restarts++;
+                            if (backoffWorker(w, how + " " + seconds(upMs) + " after start")) return;
+                        } else {
+                            if (!replace) {
+                                restarts++;
+                                w.restarts++;
+                            }
+                            spawn(w, chain.target);
+                        }
+                    }
+                    if (w.id > chain.target.processes() && !hasLiveWorkersAbove(chain.target.processes())) {
+                        finishChain();
+                    }
+                } else if (!hasLiveWorkers()) {
+                    finishReload();
+                }
             }
             case STOPPING -> {
-                w.state = WorkerState.STOPPED;
-                log(Level.INFO, "worker " + w.id + " (pid " + e.pid() + ") " + how);
+                log(Level.INFO, w.label() + " (pid " + e.pid() + ") " + how);
                 if (!hasLiveWorkers()) moveTo(STOPPED, "all workers stopped");
             }
-            case INVALID, VassalState.FAILED, STOPPED -> w.state = WorkerState.STOPPED;
+            case FAILED -> {
+                if (!hasLiveWorkers()) log(Level.INFO, "all workers stopped; the vassal stays failed");
+            }
+            case INVALID, STOPPED -> {
+                // no workers are expected here
+            }
+        }
+    }
+
+    private void onPreloadExited(int code, String how, boolean asked) {
+        switch (state) {
+            case STARTING -> {
+                if (code == 0) {
+                    log(Level.INFO, "preload finished; starting the workers");
+                    for (Worker w : workers) spawn(w, settings);
+                    moveTo(activeState(), "preload done");
+                } else if (!asked) {
+                    restarts++;
+                    vassalFailures++;
+                    lastExit = "preload " + how;
+                    if (giveUpIfTooMany(vassalFailures, "preload " + how)) return;
+                    restartDelay = host.throttle().delay(vassalFailures);
+                    scheduleVassalRetry("preload " + how);
+                }
+            }
+            case STOPPING -> {
+                if (!hasLiveWorkers()) moveTo(STOPPED, "preload stopped");
+            }
+            case RELOADING -> {
+                if (!hasLiveWorkers()) finishReload();
+            }
+            case FAILED, RUNNING, BACKOFF, INVALID, STOPPED -> {
+                // preload only runs while starting; nothing else to do
+            }
         }
     }
 
     private void onWorkerReady(WorkerReady e) {
         Worker w = worker(e.workerId(), e.pid());
-        if (w == null || w.state != WorkerState.STARTING) return;
+        if (w == null || w.state != WorkerState.STARTING || w.id == PRELOAD) return;
         switch (state) {
             case STARTING, RUNNING, BACKOFF -> {
-                w.state = WorkerState.RUNNING;
-                w.ready = true;
-                w.fastFailures = 0;
+                markReady(w);
                 VassalState next = activeState();
                 if (next == RUNNING) vassalFailures = 0;
-                moveTo(next, "worker " + w.id + " up for " + seconds(settings.readyAfter().toMillis()));
+                moveTo(next, w.label() + " ready");
             }
-            case RELOADING, STOPPING, INVALID, VassalState.FAILED, STOPPED -> {
+            case RELOADING -> {
+                markReady(w);
+                if (chain != null && w.id == chain.slot) advanceChain();
+            }
+            case STOPPING, INVALID, FAILED, STOPPED -> {
                 // being stopped, or not ours to judge any more
             }
         }
@@ -259,10 +342,10 @@ public final class Vassal {
         Worker w = worker(e.workerId(), e.pid());
         if (w == null || w.state != WorkerState.STOPPING) return;
         switch (state) {
-            case RELOADING, STOPPING, STARTING, RUNNING, BACKOFF, INVALID, VassalState.FAILED, STOPPED -> {
+            case RELOADING, STOPPING, STARTING, RUNNING, BACKOFF, INVALID, FAILED, STOPPED -> {
                 // In every state a worker that ignored its stop signal past the mercy is killed.
-                log(Level.WARNING, "worker " + w.id + " (pid " + w.pid + ") did not stop within reload-mercy ("
-                        + seconds(settings.reloadMercy().toMillis()) + "); sending SIGKILL to its process group");
+                log(Level.WARNING, w.label() + " (pid " + w.pid + ") did not stop within reload-mercy ("
+                        + seconds(w.settings.reloadMercy().toMillis()) + "); sending SIGKILL to its process group");
                 host.signalGroup(w.pid, Signal.KILL);
             }
         }
@@ -274,7 +357,7 @@ public final class Vassal {
                 case BACKOFF -> {
                     if (e.generation() == generation) startAll("throttle delay over");
                 }
-                case STARTING, RUNNING, RELOADING, STOPPING, INVALID, VassalState.FAILED, STOPPED -> {
+                case STARTING, RUNNING, RELOADING, STOPPING, INVALID, FAILED, STOPPED -> {
                     // a stale timer: the vassal moved on
                 }
             }
@@ -285,37 +368,143 @@ public final class Vassal {
         if (w.state != WorkerState.BACKOFF || w.backoffGeneration != e.generation()) return;
         switch (state) {
             case STARTING, RUNNING, BACKOFF -> {
-                spawn(w);
-                moveTo(activeState(), "worker " + w.id + " retried");
+                spawn(w, settings);
+                moveTo(activeState(), w.label() + " retried");
             }
-            case RELOADING, STOPPING, INVALID, VassalState.FAILED, STOPPED -> w.state = WorkerState.STOPPED;
+            case RELOADING -> {
+                if (chain != null) spawn(w, chain.target);
+                else w.state = WorkerState.STOPPED;
+            }
+            case STOPPING, INVALID, FAILED, STOPPED -> w.state = WorkerState.STOPPED;
+        }
+    }
+
+    private void onReplaceWorker(ReplaceWorker e) {
+        Worker w = worker(e.workerId(), e.pid());
+        if (w == null || w.state == WorkerState.STOPPING) return;
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF -> {
+                log(Level.WARNING, w.label() + " (pid " + w.pid + ") " + e.reason() + "; replacing it gracefully");
+                w.replacements++;
+                stopWorker(w, true);
+            }
+            case RELOADING, STOPPING, INVALID, FAILED, STOPPED -> {
+                // it is being replaced or stopped already
+            }
         }
     }
 
     // ---- actions ----------------------------------------------------------------------------
 
+    private void workerDied(Worker w, long pid, String how, long upMs) {
+        restarts++;
+        w.restarts++;
+        boolean fast = !w.ready;
+        if (settings.master()) {
+            if (fast) {
+                if (backoffWorker(w, how + " " + seconds(upMs) + " after start")) return;
+            } else {
+                w.fastFailures = 0;
+                log(Level.WARNING, w.label() + " (pid " + pid + ") " + how + " after " + seconds(upMs)
+                        + "; respawning it");
+                spawn(w, settings);
+            }
+            moveTo(activeState(), w.label() + " " + how);
+            return;
+        }
+        vassalFailures = fast ? vassalFailures + 1 : 0;
+        log(Level.WARNING, w.label() + " (pid " + pid + ") " + how + " after " + seconds(upMs)
+                + "; master = false, so the whole vassal restarts");
+        if (giveUpIfTooMany(vassalFailures, w.label() + " " + how)) return;
+        restartDelay = host.throttle().delay(vassalFailures);
+        pending = null;
+        stopAll();
+        if (hasLiveWorkers()) {
+            moveTo(RELOADING, "restarting after " + w.label() + " " + how);
+        } else {
+            finishReload();
+        }
+    }
+
     private void startAll(String why) {
         restartDelay = Duration.ZERO;
+        chain = null;
         Worker[] next = new Worker[settings.processes()];
         for (int i = 0; i < next.length; i++) {
             next[i] = new Worker(i + 1);
+            if (i < workers.length) { // the slot keeps its history
+                next[i].restarts = workers[i].restarts;
+                next[i].replacements = workers[i].replacements;
+                next[i].lastExit = workers[i].lastExit;
+            }
         }
         workers = next;
+        if (!settings.reload().lazyApps() && settings.reload().preload().isPresent()) {
+            spawnPreload();
+            moveTo(STARTING, why + "; running preload first");
+            return;
+        }
         for (Worker w : workers) {
-            spawn(w);
+            spawn(w, settings);
         }
         moveTo(activeState(), why);
     }
 
-    private void beginReload(String why) {
+    private void beginReload(VassalSettings next, String why) {
         vassalBackoff.cancel();
         restartDelay = Duration.ZERO;
+        if (next.reload().lazyApps() && settings.reload().lazyApps() && anyReady()) {
+            chain = new Chain(next);
+            log(Level.INFO, "chain reload (" + why + "): replacing one worker at a time");
+            moveTo(RELOADING, why);
+            advanceChain();
+            return;
+        }
+        pending = next;
         stopAll();
         if (hasLiveWorkers()) {
             moveTo(RELOADING, why);
         } else {
             finishReload();
         }
+    }
+
+    /** Replaces the next slot of a chain reload, or finishes it. */
+    private void advanceChain() {
+        VassalSettings target = chain.target;
+        while (++chain.slot <= target.processes()) {
+            if (chain.slot > workers.length) {
+                workers = Arrays.copyOf(workers, chain.slot);
+                workers[chain.slot - 1] = new Worker(chain.slot);
+            }
+            Worker w = workers[chain.slot - 1];
+            if (w.process != null && w.state != WorkerState.STOPPING) {
+                stopWorker(w, true); // its replacement starts when it is gone
+                return;
+            }
+            if (w.process == null) {
+                w.backoffTimer.cancel();
+                spawn(w, target);
+                return;
+            }
+            return; // already stopping: its exit continues the chain
+        }
+        // Every slot of the new settings is replaced; slots beyond them go.
+        boolean extra = false;
+        for (int i = target.processes(); i < workers.length; i++) {
+            if (workers[i].process != null) {
+                stopWorker(workers[i], false);
+                extra = true;
+            }
+        }
+        if (!extra) finishChain();
+    }
+
+    private void finishChain() {
+        settings = chain.target;
+        chain = null;
+        if (workers.length > settings.processes()) workers = Arrays.copyOf(workers, settings.processes());
+        moveTo(activeState(), "chain reload done");
     }
 
     /** The old workers are gone: start the new ones, now or after the throttle delay. */
@@ -327,57 +516,123 @@ public final class Vassal {
         if (restartDelay.isZero()) {
             startAll(restarts > 0 || announced ? "restarted" : "started");
         } else {
-            long gen = ++generation;
-            vassalBackoff = host.schedule(this, restartDelay, new BackoffElapsed(0, gen));
-            moveTo(BACKOFF, vassalFailures + " fast failure(s) in a row; next try in " + seconds(restartDelay.toMillis()));
+            scheduleVassalRetry(vassalFailures + " fast failure(s) in a row");
         }
     }
 
-    private void spawn(Worker w) {
-        Map<String, String> env = new HashMap<>(host.baseEnvironment(name, w.id));
-        env.putAll(settings.environment());
-        Path log = settings.logFile().orElseGet(() -> host.defaultLogFile(name));
+    private void scheduleVassalRetry(String why) {
+        long gen = ++generation;
+        vassalBackoff = host.schedule(this, restartDelay, new BackoffElapsed(0, gen));
+        moveTo(BACKOFF, why + "; next try in " + seconds(restartDelay.toMillis()));
+    }
+
+    private void signalReload(String why) {
+        Signal sig = settings.reload().reloadSignal().orElseThrow();
+        int n = 0;
+        for (Worker w : workers) {
+            if (w.process != null && w.state != WorkerState.STOPPING) {
+                host.signalGroup(w.pid, sig);
+                n++;
+            }
+        }
+        log(Level.INFO, "reload (" + why + "): sent " + sig + " to " + n + " worker(s), which reload in place");
+    }
+
+    private void spawn(Worker w, VassalSettings s) {
+        Map<String, String> env = new HashMap<>(host.baseEnvironment(name, Math.max(1, w.id)));
+        env.putAll(s.environment());
+        Path logFile = s.logFile().orElseGet(() -> host.defaultLogFile(name));
+        log = host.logTarget(name, logFile, s.logMaxBytes());
+        List<String> argv = w.id == PRELOAD ? s.reload().preload().orElseThrow() : s.argv();
         try {
-            Process p = host.launch(new LaunchSpec(settings.argv(), env, settings.directory(), log));
+            Process p = host.launch(new LaunchSpec(argv, env, s.directory(), log, "[" + w.label() + "] ", s.limits()));
             w.process = p;
             w.pid = p.pid();
+            w.settings = s;
             w.state = WorkerState.STARTING;
             w.ready = false;
             w.startedMono = host.nowMillis();
             w.startedWall = host.wallMillis();
             host.watchExit(this, w.id, p);
-            w.readyTimer = host.schedule(this, settings.readyAfter(), new WorkerReady(w.id, w.pid));
-            if (error != null && error.startsWith("cannot start worker")) error = null;
-            log(Level.INFO, "worker " + w.id + " started (pid " + w.pid + ")");
+            if (w.id != PRELOAD) {
+                w.readyTimer = host.schedule(this, s.readyAfter(), new WorkerReady(w.id, w.pid));
+            }
+            if (error != null && error.startsWith("cannot start")) error = null;
+            log(Level.INFO, w.label() + " started (pid " + w.pid + ")");
         } catch (LaunchException e) {
             w.process = null;
-            error = "cannot start worker " + w.id + ": " + e.getMessage();
-            backoffWorker(w, "could not be started: " + e.getMessage());
+            w.settings = s;
+            error = "cannot start " + w.label() + ": " + e.getMessage();
+            if (w.id == PRELOAD) {
+                vassalFailures++;
+                if (!giveUpIfTooMany(vassalFailures, "preload could not be started: " + e.getMessage())) {
+                    restartDelay = host.throttle().delay(vassalFailures);
+                    scheduleVassalRetry("preload could not be started");
+                }
+            } else {
+                backoffWorker(w, "could not be started: " + e.getMessage());
+            }
         }
     }
 
-    private void backoffWorker(Worker w, String why) {
+    private void spawnPreload() {
+        spawn(preload, settings);
+    }
+
+    /** Puts a slot in backoff; returns true if the vassal gave up instead. */
+    private boolean backoffWorker(Worker w, String why) {
         w.fastFailures++;
+        if (giveUpIfTooMany(w.fastFailures, w.label() + " " + why)) return true;
         Duration delay = host.throttle().delay(w.fastFailures);
         w.state = WorkerState.BACKOFF;
         w.backoffGeneration = ++generation;
         w.backoffTimer = host.schedule(this, delay, new BackoffElapsed(w.id, w.backoffGeneration));
-        log(Level.WARNING, "worker " + w.id + " " + why + "; next try in " + seconds(delay.toMillis())
+        log(Level.WARNING, w.label() + " " + why + "; next try in " + seconds(delay.toMillis())
                 + " (fast failure " + w.fastFailures + " in a row)");
+        return false;
+    }
+
+    private boolean giveUpIfTooMany(int failures, String last) {
+        int max = (chain != null ? chain.target : settings).maxFastFailures();
+        if (max <= 0 || failures < max) return false;
+        error = "gave up after " + failures + " fast failures in a row (last: " + last + "); fix the app, then"
+                + " touch the file or run 'emperor reload " + name + "'";
+        chain = null;
+        pending = null;
+        vassalBackoff.cancel();
+        stopAll();
+        moveTo(FAILED, last);
+        log(Level.ERROR, error);
+        return true;
     }
 
     private void stopAll() {
+        if (preload.process != null && preload.state != WorkerState.STOPPING) stopWorker(preload, false);
         for (Worker w : workers) {
             w.backoffTimer.cancel();
-            w.readyTimer.cancel();
             if (w.process != null && w.state != WorkerState.STOPPING) {
-                w.state = WorkerState.STOPPING;
-                host.signalGroup(w.pid, settings.stopSignal());
-                w.stopTimer = host.schedule(this, settings.reloadMercy(), new StopDeadline(w.id, w.pid));
+                stopWorker(w, false);
             } else if (w.process == null) {
+                w.readyTimer.cancel();
                 w.state = WorkerState.STOPPED;
+            } else {
+                w.replace = false; // stopping already; now for good
             }
         }
+    }
+
+    private void stopWorker(Worker w, boolean replace) {
+        w.readyTimer.cancel();
+        w.state = WorkerState.STOPPING;
+        w.replace = replace;
+        host.signalGroup(w.pid, w.settings.stopSignal());
+        w.stopTimer = host.schedule(this, w.settings.reloadMercy(), new StopDeadline(w.id, w.pid));
+    }
+
+    private void markReady(Worker w) {
+        w.state = WorkerState.RUNNING;
+        w.ready = true;
+        w.fastFailures = 0;
     }
 
     private void resetFailures() {
@@ -388,12 +643,27 @@ public final class Vassal {
         }
     }
 
+    private boolean anyReady() {
+        for (Worker w : workers) {
+            if (w.process != null && w.ready) return true;
+        }
+        return false;
+    }
+
+    private boolean hasLiveWorkersAbove(int slots) {
+        for (int i = slots; i < workers.length; i++) {
+            if (workers[i].process != null) return true;
+        }
+        return false;
+    }
+
     /** STARTING, RUNNING or BACKOFF, read off the workers while the vassal is active. */
     private VassalState activeState() {
+        if (preload.process != null) return STARTING;
         boolean starting = false;
         for (Worker w : workers) {
             if (w.state == WorkerState.BACKOFF) return BACKOFF;
-            if (w.state == WorkerState.STARTING) starting = true;
+            if (w.state == WorkerState.STARTING || w.state == WorkerState.STOPPING) starting = true;
         }
         return starting ? STARTING : RUNNING;
     }
@@ -410,8 +680,13 @@ public final class Vassal {
     }
 
     private Worker worker(int id, long pid) {
-        if (id < 1 || id > workers.length) return null;
-        Worker w = workers[id - 1];
+        Worker w;
+        if (id == PRELOAD) {
+            w = preload;
+        } else {
+            if (id < 1 || id > workers.length) return null;
+            w = workers[id - 1];
+        }
         return w.process != null && w.pid == pid ? w : null;
     }
 
@@ -427,7 +702,7 @@ public final class Vassal {
     }
 
     private static String seconds(long ms) {
-        return ms < 10_000 ? String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0) : (ms / 1000) + " s";
+        return ms < 10_000 ? String.format(Locale.ROOT, "%.1f s", ms / 1000.0) : (ms / 1000) + " s";
     }
 
     // ---- status --------------------------------------------------------------------------------
@@ -439,7 +714,18 @@ public final class Vassal {
             ws.add(new WorkerStatus(w.id, alive ? w.pid : null, w.state, alive ? w.startedWall : null, w.restarts,
                     w.lastExit));
         }
-        return new VassalStatus(name, configFile, state, restarts, error, lastExit, ws);
+        return new VassalStatus(name, configFile, state, restarts, error, lastExit, ws,
+                log == null ? null : log.file(), log == null ? 0 : log.droppedLines(), log == null ? null : log.error());
+    }
+
+    /** A chain reload: the settings being rolled out and the slot being replaced now. */
+    private static final class Chain {
+        VassalSettings target;
+        int slot;
+
+        Chain(VassalSettings target) {
+            this.target = target;
+        }
     }
 
     /** One worker slot: its current process, if any, and its own failure streak. */
@@ -447,12 +733,16 @@ public final class Vassal {
         final int id;
         Process process;
         long pid;
+        VassalSettings settings;
         WorkerState state = WorkerState.STOPPED;
         boolean ready;
+        /** Stopping to be started again at once (chain reload, reload-on-rss). */
+        boolean replace;
         long startedMono;
         long startedWall;
         int fastFailures;
         int restarts;
+        int replacements;
         String lastExit;
         long backoffGeneration;
         Cancellable readyTimer = Cancellable.NONE;
@@ -461,6 +751,10 @@ public final class Vassal {
 
         Worker(int id) {
             this.id = id;
+        }
+
+        String label() {
+            return id == PRELOAD ? "preload" : "worker " + id;
         }
     }
 }

@@ -35,6 +35,10 @@ public sealed interface VassalEvent {
     record StopDeadline(int workerId, long pid) implements VassalEvent {
     }
 
+    /** Replace one worker gracefully (it grew past reload-on-rss, or an operator asked). */
+    record ReplaceWorker(int workerId, long pid, String reason) implements VassalEvent {
+    }
+
     /** A worker slot's throttle delay is over ({@code workerId} 0: the whole vassal's). */
     record BackoffElapsed(int workerId, long generation) implements VassalEvent {
     }

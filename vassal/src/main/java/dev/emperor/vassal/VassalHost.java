@@ -34,6 +34,9 @@ public interface VassalHost {
     /** Where a vassal's output goes when its file does not say. */
     Path defaultLogFile(String vassalName);
 
+    /** The log a vassal writes to: one per vassal and file, rotated past {@code maxBytes} (0: never). */
+    dev.emperor.vassal.process.LogTarget logTarget(String vassalName, Path file, long maxBytes);
+
     Throttle throttle();
 
     /** Monotonic milliseconds. */

@@ -5,6 +5,7 @@ import dev.emperor.config.ConfigException;
 import dev.emperor.config.ConfigLoader.LoadedConfig;
 import dev.emperor.config.OptionValue;
 import dev.emperor.config.Origin;
+import dev.emperor.vassal.process.ProcessLimits;
 import dev.emperor.vassal.process.Signal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
 /**
@@ -21,17 +23,23 @@ import java.util.regex.Pattern;
  * emperor's own configuration: a vassal gets only what its file says (plus what the
  * emperor explicitly sets for all vassals, merged into the options before this runs).
  *
- * @param name        the vassal's name (file name without extension)
- * @param configFile  the file it came from
- * @param argv        the program and its arguments
- * @param processes   number of workers
- * @param master      true: a dead worker is respawned alone; false: the vassal restarts whole
- * @param environment extra variables for the workers, in file order
- * @param directory   the workers' working directory
- * @param stopSignal  sent to a worker's process group to stop it
- * @param reloadMercy time from the stop signal to SIGKILL
- * @param logFile     where workers' output goes, or empty for the emperor's default
- * @param readyAfter  a worker up this long counts as started; dying sooner is a fast failure
+ * @param name           the vassal's name (file name without extension)
+ * @param configFile     the file it came from
+ * @param argv           the program and its arguments
+ * @param processes      number of workers
+ * @param master         true: a dead worker is respawned alone; false: the vassal restarts whole
+ * @param environment    extra variables for the workers, in file order
+ * @param directory      the workers' working directory
+ * @param stopSignal     sent to a worker's process group to stop it
+ * @param reloadMercy    time from the stop signal to SIGKILL
+ * @param logFile        where workers' output goes, or empty for the emperor's default
+ * @param readyAfter     a worker up this long counts as started; dying sooner is a fast failure
+ * @param reload         how the vassal reloads
+ * @param limits         who the workers run as and with which resource limits
+ * @param logMaxBytes    rotate the log before it grows past this (0: never)
+ * @param maxFastFailures consecutive fast failures after which the vassal is failed (0: never)
+ * @param heartbeat      seconds between the agent's heartbeats (zero: none expected)
+ * @param agent          inject the agent bridge into the workers' JVMs
  */
 public record VassalSettings(
         String name,
@@ -44,7 +52,13 @@ public record VassalSettings(
         Signal stopSignal,
         Duration reloadMercy,
         Optional<Path> logFile,
-        Duration readyAfter) {
+        Duration readyAfter,
+        ReloadSettings reload,
+        ProcessLimits limits,
+        long logMaxBytes,
+        int maxFastFailures,
+        Duration heartbeat,
+        boolean agent) {
 
     public static final int MAX_PROCESSES = 4096;
 
@@ -53,18 +67,55 @@ public record VassalSettings(
         environment = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
     }
 
+    /**
+     * How a reload happens.
+     *
+     * @param lazyApps     true: workers are replaced one at a time (chain reload)
+     * @param preload      run once before the workers when lazy-apps is false
+     * @param reloadSignal if set, an operator reload or a touch sends this to the workers
+     *                     instead of replacing them (apps that reload in place)
+     * @param touchReload  files whose modification triggers a reload
+     * @param reloadOnRssMb replace a worker whose resident memory passes this (0: never)
+     */
+    public record ReloadSettings(boolean lazyApps, Optional<List<String>> preload, Optional<Signal> reloadSignal,
+                                 List<Path> touchReload, long reloadOnRssMb) {
+        public static final ReloadSettings DEFAULT = new ReloadSettings(false, Optional.empty(), Optional.empty(),
+                List.of(), 0);
+
+        public ReloadSettings {
+            touchReload = List.copyOf(touchReload);
+            preload = preload.map(List::copyOf);
+        }
+    }
+
     /** The options a vassal file may set: name, type and a line of help. */
     public enum Option {
         COMMAND("command", "string", "the program and its arguments (split like a shell, but no shell runs)"),
         SHELL("shell", "bool", "run command through /bin/sh -c (default false)"),
         PROCESSES("processes", "int", "number of worker processes (default 1)"),
         MASTER("master", "bool", "true: a dead worker is respawned alone; false: the vassal restarts whole (default true)"),
+        LAZY_APPS("lazy-apps", "bool", "true: workers load the app themselves and reload one at a time (default false)"),
+        PRELOAD("preload", "string", "command run once before the workers start, when lazy-apps is false"),
         ENV("env", "list", "KEY=VALUE for the workers' environment (repeatable)"),
         CHDIR("chdir", "path", "working directory (default: the folder of the vassal file)"),
         STOP_SIGNAL("stop-signal", "signal", "signal that asks a worker to stop (default SIGTERM)"),
+        RELOAD_SIGNAL("reload-signal", "signal", "signal that asks a worker to reload in place (default: replace it)"),
         RELOAD_MERCY("reload-mercy", "duration", "seconds from the stop signal to SIGKILL (default 10)"),
+        READY_AFTER("ready-after", "duration", "seconds a worker must stay up to count as started (default 2)"),
+        MAX_FAST_FAILURES("max-fast-failures", "int", "fast failures in a row before the vassal is failed (default 10, 0: never)"),
+        TOUCH_RELOAD("touch-reload", "list", "reload when this file's modification time changes (repeatable)"),
+        RELOAD_ON_RSS("reload-on-rss", "int", "replace a worker whose resident memory passes this many MB"),
         LOGTO("logto", "path", "file for the workers' stdout and stderr (default: RUN_DIR/logs/NAME.log)"),
-        READY_AFTER("ready-after", "duration", "seconds a worker must stay up to count as started (default 2)");
+        LOG_MAXSIZE("log-maxsize", "size", "rotate the log before it passes this size (bytes, or 10K, 5M, 1G)"),
+        UID("uid", "string", "user to run the workers as (name or number; the emperor must run as root)"),
+        GID("gid", "string", "group to run the workers as (name or number; the emperor must run as root)"),
+        UMASK("umask", "octal", "file mode creation mask of the workers, e.g. 022"),
+        LIMIT_NOFILE("limit-nofile", "int", "maximum open files per worker (RLIMIT_NOFILE)"),
+        LIMIT_NPROC("limit-nproc", "int", "maximum processes of the workers' user (RLIMIT_NPROC)"),
+        LIMIT_AS("limit-as", "int", "maximum address space per worker in MB (RLIMIT_AS)"),
+        LIMIT_CORE("limit-core", "size", "maximum core dump size (RLIMIT_CORE)"),
+        HEARTBEAT("heartbeat", "duration", "seconds between the agent's heartbeats (default 0: none expected)"),
+        AGENT("agent", "bool", "inject the agent bridge into the workers' JVMs (default false)");
 
         private final String key;
         private final String type;
@@ -97,6 +148,7 @@ public record VassalSettings(
     }
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern ACCOUNT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*\\$?");
 
     /**
      * Validates a parsed vassal file. Every problem is collected, each with its line, so an
@@ -109,6 +161,7 @@ public record VassalSettings(
         List<ConfigError> errors = new ArrayList<>();
         Map<Option, OptionValue> single = new LinkedHashMap<>();
         Map<String, String> env = new LinkedHashMap<>();
+        List<Path> touchReload = new ArrayList<>();
 
         for (OptionValue v : config.options().values()) {
             Optional<Option> option = Option.of(v.key());
@@ -118,16 +171,24 @@ public record VassalSettings(
                 }
                 continue;
             }
-            if (option.get() == Option.ENV) {
-                int eq = v.value().indexOf('=');
-                String key = eq < 0 ? v.value() : v.value().substring(0, eq);
-                if (eq < 0 || !ENV_NAME.matcher(key).matches()) {
-                    errors.add(new ConfigError(v.origin(), "env: expected KEY=VALUE, found '" + v.value() + "'"));
-                } else {
-                    env.put(key, v.value().substring(eq + 1));
+            switch (option.get()) {
+                case ENV -> {
+                    int eq = v.value().indexOf('=');
+                    String key = eq < 0 ? v.value() : v.value().substring(0, eq);
+                    if (eq < 0 || !ENV_NAME.matcher(key).matches()) {
+                        errors.add(new ConfigError(v.origin(), "env: expected KEY=VALUE, found '" + v.value() + "'"));
+                    } else {
+                        env.put(key, v.value().substring(eq + 1));
+                    }
                 }
-            } else {
-                single.put(option.get(), v); // the last one written wins
+                case TOUCH_RELOAD -> {
+                    if (v.value().isBlank()) {
+                        errors.add(new ConfigError(v.origin(), "touch-reload: expected a file path"));
+                    } else {
+                        touchReload.add(fileDir.resolve(v.value().strip()).normalize());
+                    }
+                }
+                default -> single.put(option.get(), v); // the last one written wins
             }
         }
 
@@ -141,33 +202,121 @@ public record VassalSettings(
                 errors.add(new ConfigError(command != null ? command.origin() : new Origin(file, 1),
                         "missing 'command': say which program this vassal runs"));
             }
-        } else if (shell) {
-            argv = List.of("/bin/sh", "-c", command.value());
         } else {
-            try {
-                argv = CommandWords.split(command.value());
-            } catch (IllegalArgumentException e) {
-                errors.add(new ConfigError(command.origin(), "command: " + e.getMessage()));
-            }
+            argv = words(command, shell, errors);
         }
 
         int processes = integer(single.get(Option.PROCESSES), 1, 1, MAX_PROCESSES, errors);
         boolean master = bool(single.get(Option.MASTER), true, errors);
+        boolean lazyApps = bool(single.get(Option.LAZY_APPS), false, errors);
+        Optional<List<String>> preload = Optional.empty();
+        OptionValue preloadValue = single.get(Option.PRELOAD);
+        if (preloadValue != null && !preloadValue.value().isBlank()) {
+            if (lazyApps) {
+                errors.add(new ConfigError(preloadValue.origin(), "preload: has no effect with lazy-apps = true "
+                        + "(each worker loads the app itself); remove one of them"));
+            }
+            preload = Optional.of(words(preloadValue, shell, errors));
+        }
         Path directory = path(single.get(Option.CHDIR), fileDir, fileDir);
         Signal defaultStop = uwsgiFile && command == null ? Signal.INT : Signal.TERM; // SIGTERM reloads a uWSGI master
         Signal stopSignal = signal(single.get(Option.STOP_SIGNAL), defaultStop, errors);
+        Optional<Signal> reloadSignal = Optional.ofNullable(single.get(Option.RELOAD_SIGNAL))
+                .map(v -> signal(v, Signal.HUP, errors));
         Duration mercy = seconds(single.get(Option.RELOAD_MERCY), Duration.ofSeconds(10), errors);
         Duration readyAfter = seconds(single.get(Option.READY_AFTER), Duration.ofSeconds(2), errors);
+        int maxFastFailures = integer(single.get(Option.MAX_FAST_FAILURES), 10, 0, 1_000_000, errors);
+        long rssMb = integer(single.get(Option.RELOAD_ON_RSS), 0, 0, 1 << 24, errors);
         Optional<Path> logFile = Optional.ofNullable(single.get(Option.LOGTO))
                 .filter(v -> !v.value().isBlank())
                 .map(v -> fileDir.resolve(v.value()).normalize());
+        long logMax = size(single.get(Option.LOG_MAXSIZE), 0, errors);
+        Duration heartbeat = seconds(single.get(Option.HEARTBEAT), Duration.ZERO, errors);
+        boolean agent = bool(single.get(Option.AGENT), false, errors);
+
+        Optional<String> uid = account(single.get(Option.UID), errors);
+        Optional<String> gid = account(single.get(Option.GID), errors);
+        OptionalInt umask = OptionalInt.empty();
+        OptionValue umaskValue = single.get(Option.UMASK);
+        if (umaskValue != null) {
+            try {
+                int m = Integer.parseInt(umaskValue.value().strip(), 8);
+                if (m < 0 || m > 0777) throw new NumberFormatException();
+                umask = OptionalInt.of(m);
+            } catch (NumberFormatException e) {
+                errors.add(new ConfigError(umaskValue.origin(), "umask: expected an octal mask such as 022, found '"
+                        + umaskValue.value() + "'"));
+            }
+        }
+        Map<ProcessLimits.Resource, Long> rlimits = new java.util.EnumMap<>(ProcessLimits.Resource.class);
+        limit(single.get(Option.LIMIT_NOFILE), ProcessLimits.Resource.NOFILE, 1, rlimits, errors);
+        limit(single.get(Option.LIMIT_NPROC), ProcessLimits.Resource.NPROC, 1, rlimits, errors);
+        limit(single.get(Option.LIMIT_AS), ProcessLimits.Resource.AS, 1L << 20, rlimits, errors);
+        OptionValue core = single.get(Option.LIMIT_CORE);
+        if (core != null) rlimits.put(ProcessLimits.Resource.CORE, size(core, 0, errors));
 
         if (!errors.isEmpty()) {
             errors.sort(java.util.Comparator.comparingInt(e -> e.origin().line()));
             throw new ConfigException(errors);
         }
         return new VassalSettings(name, file, argv, processes, master, env, directory, stopSignal, mercy, logFile,
-                readyAfter);
+                readyAfter, new ReloadSettings(lazyApps, preload, reloadSignal, touchReload, rssMb),
+                new ProcessLimits(uid, gid, umask, rlimits), logMax, maxFastFailures, heartbeat, agent);
+    }
+
+    private static List<String> words(OptionValue v, boolean shell, List<ConfigError> errors) {
+        if (shell) return List.of("/bin/sh", "-c", v.value());
+        try {
+            List<String> w = CommandWords.split(v.value());
+            if (w.isEmpty()) errors.add(new ConfigError(v.origin(), v.key() + ": empty"));
+            return w;
+        } catch (IllegalArgumentException e) {
+            errors.add(new ConfigError(v.origin(), v.key() + ": " + e.getMessage()));
+            return List.of();
+        }
+    }
+
+    private static Optional<String> account(OptionValue v, List<ConfigError> errors) {
+        if (v == null || v.value().isBlank()) return Optional.empty();
+        String s = v.value().strip();
+        if (!ACCOUNT.matcher(s).matches()) {
+            errors.add(new ConfigError(v.origin(), v.key() + ": '" + s + "' is not a user or group name or number"));
+            return Optional.empty();
+        }
+        return Optional.of(s);
+    }
+
+    private static void limit(OptionValue v, ProcessLimits.Resource resource, long unit,
+                              Map<ProcessLimits.Resource, Long> out, List<ConfigError> errors) {
+        if (v == null) return;
+        try {
+            long n = Long.parseLong(v.value().strip());
+            if (n < 0) throw new NumberFormatException();
+            out.put(resource, Math.multiplyExact(n, unit));
+        } catch (NumberFormatException | ArithmeticException e) {
+            errors.add(new ConfigError(v.origin(), v.key() + ": expected a whole number >= 0, found '" + v.value() + "'"));
+        }
+    }
+
+    /** Bytes, with an optional K, M or G (powers of 1024). */
+    private static long size(OptionValue v, long dflt, List<ConfigError> errors) {
+        if (v == null) return dflt;
+        String s = v.value().strip().toUpperCase(Locale.ROOT);
+        long unit = 1;
+        if (s.endsWith("B")) s = s.substring(0, s.length() - 1);
+        if (s.endsWith("K")) unit = 1L << 10;
+        else if (s.endsWith("M")) unit = 1L << 20;
+        else if (s.endsWith("G")) unit = 1L << 30;
+        if (unit > 1) s = s.substring(0, s.length() - 1);
+        try {
+            long n = Long.parseLong(s.strip());
+            if (n < 0) throw new NumberFormatException();
+            return Math.multiplyExact(n, unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            errors.add(new ConfigError(v.origin(), v.key() + ": expected a size such as 10485760, 512K or 10M, found '"
+                    + v.value() + "'"));
+            return dflt;
+        }
     }
 
     private static boolean bool(OptionValue v, boolean dflt, List<ConfigError> errors) {

@@ -3,25 +3,67 @@ package dev.emperor.vassal.process;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 
 /**
- * The few libc calls the JDK lacks: signals to a pid other than SIGTERM/SIGKILL, and to
- * a whole process group. Stateless; the library is loaded once per JVM by JNA.
+ * The few libc calls the JDK lacks: signals to a pid other than SIGTERM/SIGKILL and to a
+ * whole process group, FIFOs, and epoll for reading many workers' output on one thread.
+ * Stateless; the library is loaded once per JVM by JNA.
  */
 public final class Posix {
 
-    private static final int ESRCH = 3;
+    static final int ESRCH = 3;
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
+    static final int O_NONBLOCK = 04000;
+    static final int O_CLOEXEC = 02000000;
+    static final int EPOLL_CLOEXEC = 02000000;
+    static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLL_CTL_DEL = 2;
+    static final int EPOLLIN = 0x001;
+    static final int EPOLLERR = 0x008;
+    static final int EPOLLHUP = 0x010;
+    static final int EFD_CLOEXEC = 02000000;
+    static final int EFD_NONBLOCK = 04000;
+    /** struct epoll_event is packed on x86_64: u32 events, u64 data. */
+    static final int EPOLL_EVENT_SIZE = 12;
 
-    private interface LibC extends Library {
+    interface LibC extends Library {
         int kill(int pid, int sig) throws LastErrorException;
 
         int killpg(int pgrp, int sig) throws LastErrorException;
 
         int getpgid(int pid) throws LastErrorException;
+
+        int mkfifo(String path, int mode) throws LastErrorException;
+
+        int open(String path, int flags) throws LastErrorException;
+
+        int close(int fd) throws LastErrorException;
+
+        long read(int fd, byte[] buf, long count) throws LastErrorException;
+
+        long write(int fd, byte[] buf, long count) throws LastErrorException;
+
+        int epoll_create1(int flags) throws LastErrorException;
+
+        int epoll_ctl(int epfd, int op, int fd, Pointer event) throws LastErrorException;
+
+        int epoll_wait(int epfd, Pointer events, int maxevents, int timeout) throws LastErrorException;
+
+        int eventfd(int initval, int flags) throws LastErrorException;
+
+        int geteuid();
     }
 
     private static final class Holder {
         static final LibC LIBC = Native.load("c", LibC.class);
+    }
+
+    static LibC libc() {
+        return Holder.LIBC;
     }
 
     private Posix() {
@@ -47,6 +89,10 @@ public final class Posix {
             if (e.getErrorCode() == ESRCH) return false;
             throw new IllegalStateException("killpg(" + pgid + ", " + signal + ") failed: errno " + e.getErrorCode(), e);
         }
+    }
+
+    public static int effectiveUid() {
+        return Holder.LIBC.geteuid();
     }
 
     /** The process group of {@code pid}, or -1 if it no longer exists. */

@@ -1,0 +1,290 @@
+package dev.emperor.vassal.process;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Carries every worker's stdout and stderr to its vassal's log, prefixed with the worker
+ * id, with two threads in all, however many workers run:
+ * <ul>
+ *   <li>a <b>reader</b> waits in {@code epoll_wait} on the read ends of all workers' output
+ *       FIFOs and cuts what arrives into lines. It never touches the disk, so a worker is
+ *       never slowed by its own logging;</li>
+ *   <li>a <b>writer</b> appends those lines to the log files and rotates them. If the disk is
+ *       slow or full, lines wait in a bounded queue; past {@value #MAX_QUEUED_BYTES} bytes
+ *       they are dropped and counted per vassal ({@link LogTarget#droppedLines()}), never
+ *       silently.</li>
+ * </ul>
+ * A worker writes into a FIFO made for it (see {@link #prepare()}): the JDK opens the write
+ * end as the child's stdout, and the FIFO's name is removed as soon as the child runs.
+ */
+public final class OutputPump implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("emperor.logs");
+    static final long MAX_QUEUED_BYTES = 16 << 20;
+    static final int MAX_LINE = 64 << 10;
+    private static final int MAX_EVENTS = 64;
+
+    private final Path fifoDir;
+    private final int epfd;
+    private final int wakeFd;
+    private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicLong fifoCounter = new AtomicLong();
+    private final Thread reader;
+    private final Thread writer;
+    private volatile boolean running = true;
+
+    public OutputPump(Path fifoDir) throws IOException {
+        this.fifoDir = fifoDir;
+        Files.createDirectories(fifoDir);
+        try (var old = Files.newDirectoryStream(fifoDir, "*.fifo")) {
+            for (Path p : old) Files.deleteIfExists(p); // left by an emperor that died hard
+        }
+        try {
+            this.epfd = Posix.libc().epoll_create1(Posix.EPOLL_CLOEXEC);
+            this.wakeFd = Posix.libc().eventfd(0, Posix.EFD_CLOEXEC | Posix.EFD_NONBLOCK);
+            register(wakeFd);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot set up epoll for worker output: errno " + e.getErrorCode(), e);
+        }
+        this.reader = Thread.ofPlatform().name("emperor-output-reader").daemon(true).unstarted(this::readLoop);
+        this.writer = Thread.ofPlatform().name("emperor-output-writer").daemon(true).unstarted(this::writeLoop);
+        reader.start();
+        writer.start();
+    }
+
+    /** A FIFO waiting for its worker: give {@link #path()} to the launcher as the output file. */
+    public record PendingOutput(Path path, int fd) {
+    }
+
+    /**
+     * Makes a FIFO and opens its read end (non-blocking, so that the JDK's open of the write
+     * end for the child returns at once instead of waiting for a reader).
+     */
+    public PendingOutput prepare() throws LaunchException {
+        Path fifo = fifoDir.resolve("out-" + fifoCounter.incrementAndGet() + ".fifo");
+        try {
+            Files.deleteIfExists(fifo);
+            Posix.libc().mkfifo(fifo.toString(), 0600);
+            int fd = Posix.libc().open(fifo.toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+            return new PendingOutput(fifo, fd);
+        } catch (LastErrorException e) {
+            throw new LaunchException("cannot create the output pipe " + fifo + ": errno " + e.getErrorCode()
+                    + (e.getErrorCode() == 24 ? " (too many open files: raise the emperor's limit-nofile)" : ""));
+        } catch (IOException e) {
+            throw new LaunchException("cannot create the output pipe " + fifo + ": " + e.getMessage());
+        }
+    }
+
+    /** The worker runs: carry what it writes to {@code target}, each line after {@code prefix}. */
+    public void attach(PendingOutput output, LogTarget target, String prefix) {
+        unlink(output);
+        streams.put(output.fd(), new Stream(output.fd(), target, prefix.getBytes(StandardCharsets.UTF_8)));
+        try {
+            register(output.fd());
+        } catch (LastErrorException e) {
+            streams.remove(output.fd());
+            closeFd(output.fd());
+            LOG.log(Level.ERROR, "cannot watch worker output (errno " + e.getErrorCode() + "); its output is lost");
+        }
+    }
+
+    /** The worker never ran: throw the FIFO away. */
+    public void cancel(PendingOutput output) {
+        unlink(output);
+        closeFd(output.fd());
+    }
+
+    /** Bytes waiting for the disk right now. */
+    public long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    private void register(int fd) {
+        Memory ev = new Memory(Posix.EPOLL_EVENT_SIZE);
+        ev.setInt(0, Posix.EPOLLIN);
+        ev.setLong(4, fd);
+        Posix.libc().epoll_ctl(epfd, Posix.EPOLL_CTL_ADD, fd, ev);
+    }
+
+    private void readLoop() {
+        Memory events = new Memory((long) MAX_EVENTS * Posix.EPOLL_EVENT_SIZE);
+        byte[] buf = new byte[MAX_LINE];
+        while (running) {
+            int n;
+            try {
+                n = Posix.libc().epoll_wait(epfd, events, MAX_EVENTS, -1);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == Posix.EINTR) continue;
+                LOG.log(Level.ERROR, "epoll_wait failed (errno " + e.getErrorCode() + "); worker output stops");
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                int fd = (int) events.getLong((long) i * Posix.EPOLL_EVENT_SIZE + 4);
+                if (fd == wakeFd) {
+                    drain(wakeFd, buf);
+                    continue;
+                }
+                Stream s = streams.get(fd);
+                if (s != null) pump(s, buf);
+            }
+        }
+    }
+
+    /** Reads until the pipe is empty (level-triggered epoll would wake us again anyway). */
+    private void pump(Stream s, byte[] buf) {
+        while (true) {
+            long r;
+            try {
+                r = Posix.libc().read(s.fd, buf, buf.length);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == Posix.EAGAIN) break;
+                if (e.getErrorCode() == Posix.EINTR) continue;
+                r = 0; // treat a read error as the end of this stream
+            }
+            if (r == 0) {
+                s.finish();
+                enqueue(s);
+                streams.remove(s.fd);
+                closeFd(s.fd); // also removes it from the epoll set
+                return;
+            }
+            s.accept(buf, (int) r);
+            if (s.pending.size() >= MAX_LINE) enqueue(s);
+        }
+        enqueue(s);
+    }
+
+    private void enqueue(Stream s) {
+        if (s.pending.size() == 0) return;
+        byte[] data = s.pending.toByteArray();
+        int lines = s.pendingLines;
+        s.pending.reset();
+        s.pendingLines = 0;
+        if (queuedBytes.addAndGet(data.length) > MAX_QUEUED_BYTES) {
+            queuedBytes.addAndGet(-data.length);
+            s.target.dropped(lines);
+            return;
+        }
+        queue.add(new Chunk(s.target, data, lines));
+    }
+
+    private void writeLoop() {
+        while (true) {
+            Chunk c;
+            try {
+                c = queue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (c.target == null) return; // close() was called and everything before it is written
+            queuedBytes.addAndGet(-c.data.length);
+            c.target.write(c.data, c.lines);
+        }
+    }
+
+    private static void drain(int fd, byte[] buf) {
+        try {
+            Posix.libc().read(fd, buf, 8);
+        } catch (LastErrorException ignored) {
+            // EAGAIN: already drained
+        }
+    }
+
+    private void unlink(PendingOutput output) {
+        try {
+            Files.deleteIfExists(output.path());
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "cannot remove " + output.path() + ": " + e.getMessage());
+        }
+    }
+
+    private static void closeFd(int fd) {
+        try {
+            Posix.libc().close(fd);
+        } catch (LastErrorException ignored) {
+            // already closed
+        }
+    }
+
+    /** Stops both threads after writing what is queued; open streams are abandoned. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            Posix.libc().write(wakeFd, new byte[] {1, 0, 0, 0, 0, 0, 0, 0}, 8);
+        } catch (LastErrorException ignored) {
+            // the reader may be gone already
+        }
+        queue.add(new Chunk(null, new byte[0], 0));
+        try {
+            writer.join(5_000);
+            reader.join(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (int fd : streams.keySet()) closeFd(fd);
+        closeFd(epfd);
+        closeFd(wakeFd);
+    }
+
+    private record Chunk(LogTarget target, byte[] data, int lines) {
+    }
+
+    /** One worker's output: the bytes of a line not finished yet, and lines ready to queue. */
+    private static final class Stream {
+        final int fd;
+        final LogTarget target;
+        final byte[] prefix;
+        final ByteArrayOutputStream pending = new ByteArrayOutputStream(1024);
+        int pendingLines;
+        private final ByteArrayOutputStream partial = new ByteArrayOutputStream(256);
+
+        Stream(int fd, LogTarget target, byte[] prefix) {
+            this.fd = fd;
+            this.target = target;
+            this.prefix = prefix;
+        }
+
+        void accept(byte[] buf, int len) {
+            int start = 0;
+            for (int i = 0; i < len; i++) {
+                if (buf[i] == '\n') {
+                    line(buf, start, i - start);
+                    start = i + 1;
+                }
+            }
+            if (start < len) {
+                partial.write(buf, start, len - start);
+                if (partial.size() >= MAX_LINE) line(buf, 0, 0); // an endless line is cut, not hoarded
+            }
+        }
+
+        private void line(byte[] buf, int off, int len) {
+            pending.writeBytes(prefix);
+            if (partial.size() > 0) {
+                pending.writeBytes(partial.toByteArray());
+                partial.reset();
+            }
+            pending.write(buf, off, len);
+            pending.write('\n');
+            pendingLines++;
+        }
+
+        void finish() {
+            if (partial.size() > 0) line(new byte[0], 0, 0);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.emperor.vassal.process;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Who a vassal's workers run as and what they may use. Applied when each worker starts,
+ * by wrappers that exec in place: {@code setpriv --reuid/--regid/--init-groups} for the
+ * account, {@code prlimit} for resource limits (set as both soft and hard limit), and a
+ * {@code umask} builtin before the program.
+ *
+ * @param uid     user name or number; empty: the emperor's user
+ * @param gid     group name or number; empty: the user's primary group (or the emperor's)
+ * @param umask   file mode creation mask; empty: inherited from the emperor
+ * @param rlimits resource limits in the kernel's units (bytes for AS and CORE)
+ */
+public record ProcessLimits(Optional<String> uid, Optional<String> gid, OptionalInt umask, Map<Resource, Long> rlimits) {
+
+    public static final ProcessLimits NONE = new ProcessLimits(Optional.empty(), Optional.empty(), OptionalInt.empty(),
+            Map.of());
+
+    public ProcessLimits {
+        rlimits = Map.copyOf(rlimits);
+    }
+
+    public boolean changesAccount() {
+        return uid.isPresent() || gid.isPresent();
+    }
+
+    /** The rlimits we set, by their prlimit(1) option names. */
+    public enum Resource {
+        NOFILE("--nofile"), NPROC("--nproc"), AS("--as"), CORE("--core");
+
+        private final String option;
+
+        Resource(String option) {
+            this.option = option;
+        }
+
+        public String option() {
+            return option;
+        }
+    }
+}
