@@ -11,6 +11,7 @@ import dev.emperor.daemon.EmperorEvent.ForVassal;
 import dev.emperor.daemon.EmperorEvent.Reload;
 import dev.emperor.daemon.EmperorEvent.Rescan;
 import dev.emperor.daemon.EmperorEvent.RssCheck;
+import dev.emperor.daemon.EmperorEvent.SweepEscapees;
 import dev.emperor.daemon.EmperorEvent.Shutdown;
 import dev.emperor.daemon.EmperorEvent.TakeSnapshot;
 import dev.emperor.monitor.DirectoryWatcher;
@@ -57,6 +58,8 @@ public final class Emperor {
     private static final System.Logger LOG = System.getLogger("emperor");
     /** Events from inotify within this window are coalesced into one scan. */
     private static final Duration DEBOUNCE = Duration.ofMillis(30);
+    /** Stops within this window share one pass over /proc. */
+    private static final Duration SWEEP_DELAY = Duration.ofMillis(100);
     /** Rotated logs kept beside the current one ({@code NAME.log.1} .. {@code .5}). */
     private static final int LOG_FILES_KEPT = 5;
     /** How often resident memory is read for vassals with reload-on-rss (the kernel cannot tell us). */
@@ -76,6 +79,8 @@ public final class Emperor {
     // ---- loop-owned state ----
     private final Map<String, Entry> vassals = new TreeMap<>();
     private final Map<String, LogTarget> logs = new HashMap<>();
+    /** Stopped vassals whose escaped processes (setsid daemons) are still to be looked for. */
+    private final Set<String> sweepPending = new HashSet<>();
     private final Set<Path> unreadableDirs = new HashSet<>();
     private final Set<Path> conflictsLogged = new HashSet<>();
     private boolean shuttingDown;
@@ -154,6 +159,7 @@ public final class Emperor {
             case TakeSnapshot e -> e.reply().complete(takeSnapshot());
             case Shutdown e -> shutdown(e.reason());
             case RssCheck e -> checkRss();
+            case SweepEscapees e -> sweepEscapees();
         }
     }
 
@@ -290,6 +296,27 @@ public final class Emperor {
         }
     }
 
+    /**
+     * A worker that left its process group (setsid) is not reached by the group's SIGKILL;
+     * once its vassal has stopped, it is found by its environment and killed.
+     */
+    private void sweepEscapees() {
+        if (sweepPending.isEmpty()) return;
+        Set<Long> live = new HashSet<>();
+        for (Entry entry : vassals.values()) {
+            for (var w : entry.vassal.status().workers()) {
+                if (w.pid() != null) live.add(w.pid());
+            }
+        }
+        List<Long> killed = OrphanSweeper.sweep(settings.runDir(), Set.copyOf(sweepPending), live);
+        if (!killed.isEmpty()) {
+            LOG.log(Level.WARNING, "killed " + killed.size() + " process(es) that had left their worker's process"
+                    + " group (vassal(s) " + sweepPending + " stopped): pids " + killed);
+        }
+        sweepPending.clear();
+        if (shuttingDown) exitWhenDone(0);
+    }
+
     private void load(Entry entry) {
         Path path = entry.file.path();
         VassalEvent event;
@@ -358,7 +385,7 @@ public final class Emperor {
 
     private void exitWhenDone(int code) {
         pendingExit = Math.max(pendingExit, code);
-        if (vassals.isEmpty() && !exit.isDone()) {
+        if (vassals.isEmpty() && sweepPending.isEmpty() && !exit.isDone()) {
             LOG.log(Level.INFO, "all vassals stopped; bye");
             loop.shutdown();
             exit.complete(pendingExit);
@@ -425,10 +452,10 @@ public final class Emperor {
             if (vassal.state() == VassalState.STOPPED) {
                 vassals.remove(vassal.name());
                 logs.remove(vassal.name());
+                if (sweepPending.isEmpty()) loop.schedule(SWEEP_DELAY, new SweepEscapees());
+                sweepPending.add(vassal.name());
                 metrics.removeMatching(MetricFilter.startsWith("vassal." + vassal.name() + "."));
-                if (shuttingDown) {
-                    exitWhenDone(0);
-                } else {
+                if (!shuttingDown) {
                     loop.post(new Rescan(Rescan.Why.VASSAL_STOPPED)); // its file may be back
                 }
             }

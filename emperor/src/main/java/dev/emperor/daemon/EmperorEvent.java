@@ -28,6 +28,10 @@ public sealed interface EmperorEvent {
     record RssCheck() implements EmperorEvent {
     }
 
+    /** Look for processes of stopped vassals that escaped their process group. */
+    record SweepEscapees() implements EmperorEvent {
+    }
+
     /** Stop every vassal gracefully, then exit. A second one kills what is left. */
     record Shutdown(String reason) implements EmperorEvent {
     }

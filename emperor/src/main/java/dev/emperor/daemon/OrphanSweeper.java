@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Cleans up after an emperor that was killed hard. Its workers died with it (parent-death
@@ -27,7 +28,19 @@ public final class OrphanSweeper {
 
     /** Kills the leftovers of a previous emperor with this run dir; returns their pids. */
     public static List<Long> sweep(Path runDir) {
+        return sweep(runDir, null, Set.of());
+    }
+
+    /**
+     * Kills processes of the stopped vassals {@code vassals} (all, if null) that escaped their
+     * worker's process group (a daemon that called setsid). Processes in the group of a live
+     * worker ({@code livePgids}) are left alone: a vassal of the same name may be running again.
+     */
+    public static List<Long> sweep(Path runDir, Set<String> vassals, Set<Long> livePgids) {
         byte[] marker = ("\0" + RUN_DIR_VARIABLE + "=" + runDir + "\0").getBytes(StandardCharsets.UTF_8);
+        List<byte[]> names = vassals == null ? null : vassals.stream()
+                .map(v -> ("\0" + dev.emperor.agent.WorkerEnvironment.VASSAL + "=" + v + "\0")
+                        .getBytes(StandardCharsets.UTF_8)).toList();
         long self = ProcessHandle.current().pid();
         List<Long> killed = new ArrayList<>();
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
@@ -42,9 +55,10 @@ public final class OrphanSweeper {
                 } catch (IOException | SecurityException e) {
                     continue; // gone, or not ours to read
                 }
-                if (contains(environ, marker) && Posix.kill(pid, Signal.KILL)) {
-                    killed.add(pid);
-                }
+                if (!contains(environ, marker)) continue;
+                if (names != null && names.stream().noneMatch(n -> contains(environ, n))) continue;
+                if (!livePgids.isEmpty() && livePgids.contains(Posix.processGroup(pid))) continue;
+                if (Posix.kill(pid, Signal.KILL)) killed.add(pid);
             }
         } catch (IOException e) {
             // No /proc: nothing to sweep.
