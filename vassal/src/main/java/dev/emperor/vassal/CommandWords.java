@@ -46,7 +46,9 @@ public final class CommandWords {
                     if (j >= n) throw new IllegalArgumentException("unclosed double quote at column " + (i + 1));
                     char d = line.charAt(j);
                     if (d == '"') break;
-                    if (d == '\\' && j + 1 < n && "\"\\$`".indexOf(line.charAt(j + 1)) >= 0) {
+                    if (d == '\\' && j + 1 < n && line.charAt(j + 1) == '\n') {
+                        j += 2; // a line continuation, as in sh
+                    } else if (d == '\\' && j + 1 < n && "\"\\$`".indexOf(line.charAt(j + 1)) >= 0) {
                         word.append(line.charAt(j + 1));
                         j += 2;
                     } else {
@@ -57,6 +59,10 @@ public final class CommandWords {
                 inWord = true;
                 i = j + 1;
             } else if (c == '\\') {
+                if (i + 1 < n && line.charAt(i + 1) == '\n') {
+                    i += 2; // a line continuation joins the lines, as in sh
+                    continue;
+                }
                 if (i + 1 < n) word.append(line.charAt(i + 1));
                 inWord = true;
                 i += 2;

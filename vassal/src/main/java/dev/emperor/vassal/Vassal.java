@@ -60,7 +60,10 @@ public final class Vassal {
     private VassalSettings pending;
     /** The chain reload in progress, if any. */
     private Chain chain;
-    private String error;
+    /** Why the file cannot be used (while the last valid configuration may still run). */
+    private String fileError;
+    /** Why the vassal gave up (state FAILED). */
+    private String failure;
     private int restarts;
     private String lastExit;
     private Worker[] workers = new Worker[0];
@@ -125,7 +128,8 @@ public final class Vassal {
     private void onConfigLoaded(VassalSettings next) {
         switch (state) {
             case INVALID, FAILED -> {
-                error = null;
+                fileError = null;
+                failure = null;
                 resetFailures();
                 if (hasLiveWorkers()) { // a failed vassal's last workers are still stopping
                     pending = next;
@@ -137,7 +141,7 @@ public final class Vassal {
                 startAll(why);
             }
             case STARTING, RUNNING, BACKOFF -> {
-                error = null;
+                fileError = null;
                 resetFailures(); // a changed file deserves a fresh start
                 if (next.equals(settings) && next.reload().reloadSignal().isPresent()) {
                     signalReload("file touched");
@@ -146,7 +150,7 @@ public final class Vassal {
                 }
             }
             case RELOADING -> {
-                error = null;
+                fileError = null;
                 restartDelay = Duration.ZERO;
                 if (chain != null) {
                     chain.target = next; // the workers still to be replaced get the newest file
@@ -161,7 +165,7 @@ public final class Vassal {
     private void onConfigInvalid(String why) {
         switch (state) {
             case INVALID -> {
-                error = why;
+                fileError = why;
                 if (!announced) {
                     announced = true;
                     log(Level.WARNING, "invalid, not started: " + why + "; fix the file and it starts");
@@ -170,12 +174,15 @@ public final class Vassal {
                 }
             }
             case FAILED -> {
-                error = why;
-                settings = null;
-                moveTo(INVALID, why);
+                fileError = why;
+                if (!hasLiveWorkers()) {
+                    settings = null;
+                    failure = null;
+                    moveTo(INVALID, why);
+                }
             }
             case STARTING, RUNNING, BACKOFF, RELOADING -> {
-                error = why + " (still running the last valid configuration)";
+                fileError = why + " (still running the last valid configuration)";
                 log(Level.WARNING, "file is now invalid, keeping the running workers: " + why);
             }
             case STOPPING, STOPPED -> log(Level.DEBUG, "ignoring an invalid file while " + state.label());
@@ -200,10 +207,10 @@ public final class Vassal {
 
     private void onReload(String reason) {
         switch (state) {
-            case INVALID -> log(Level.WARNING, "not reloaded: the file is invalid (" + error + ")");
+            case INVALID -> log(Level.WARNING, "not reloaded: the file is invalid (" + fileError + ")");
             case FAILED -> {
                 resetFailures();
-                error = null;
+                failure = null;
                 if (hasLiveWorkers()) { // its last workers are still stopping
                     pending = settings;
                     moveTo(RELOADING, reason);
@@ -557,12 +564,12 @@ public final class Vassal {
             if (w.id != PRELOAD) {
                 w.readyTimer = host.schedule(this, s.readyAfter(), new WorkerReady(w.id, w.pid));
             }
-            if (error != null && error.startsWith("cannot start")) error = null;
+            w.launchError = null;
             log(Level.INFO, w.label() + " started (pid " + w.pid + ")");
         } catch (LaunchException e) {
             w.process = null;
             w.settings = s;
-            error = "cannot start " + w.label() + ": " + e.getMessage();
+            w.launchError = "cannot start " + w.label() + ": " + e.getMessage();
             if (w.id == PRELOAD) {
                 vassalFailures++;
                 if (!giveUpIfTooMany(vassalFailures, "preload could not be started: " + e.getMessage())) {
@@ -595,14 +602,14 @@ public final class Vassal {
     private boolean giveUpIfTooMany(int failures, String last) {
         int max = (chain != null ? chain.target : settings).maxFastFailures();
         if (max <= 0 || failures < max) return false;
-        error = "gave up after " + failures + " fast failures in a row (last: " + last + "); fix the app, then"
+        failure = "gave up after " + failures + " fast failures in a row (last: " + last + "); fix the app, then"
                 + " touch the file or run 'emperor reload " + name + "'";
         chain = null;
         pending = null;
         vassalBackoff.cancel();
         stopAll();
         moveTo(FAILED, last);
-        log(Level.ERROR, error);
+        log(Level.ERROR, failure);
         return true;
     }
 
@@ -714,8 +721,20 @@ public final class Vassal {
             ws.add(new WorkerStatus(w.id, alive ? w.pid : null, w.state, alive ? w.startedWall : null, w.restarts,
                     w.lastExit));
         }
-        return new VassalStatus(name, configFile, state, restarts, error, lastExit, ws,
+        return new VassalStatus(name, configFile, state, restarts, error(), lastExit, ws,
                 log == null ? null : log.file(), log == null ? 0 : log.droppedLines(), log == null ? null : log.error());
+    }
+
+    /** Everything wrong right now, most fundamental first; null when nothing is. */
+    private String error() {
+        List<String> parts = new ArrayList<>(3);
+        if (fileError != null) parts.add(fileError);
+        if (failure != null) parts.add(failure);
+        if (preload.launchError != null) parts.add(preload.launchError);
+        for (Worker w : workers) {
+            if (w.launchError != null && w.state == WorkerState.BACKOFF) parts.add(w.launchError);
+        }
+        return parts.isEmpty() ? null : String.join("; ", parts);
     }
 
     /** A chain reload: the settings being rolled out and the slot being replaced now. */
@@ -744,6 +763,8 @@ public final class Vassal {
         int restarts;
         int replacements;
         String lastExit;
+        /** Why the last launch failed, until one succeeds. */
+        String launchError;
         long backoffGeneration;
         Cancellable readyTimer = Cancellable.NONE;
         Cancellable stopTimer = Cancellable.NONE;

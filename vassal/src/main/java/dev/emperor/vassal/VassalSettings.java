@@ -177,6 +177,8 @@ public record VassalSettings(
                     String key = eq < 0 ? v.value() : v.value().substring(0, eq);
                     if (eq < 0 || !ENV_NAME.matcher(key).matches()) {
                         errors.add(new ConfigError(v.origin(), "env: expected KEY=VALUE, found '" + v.value() + "'"));
+                    } else if (v.value().indexOf('\0') >= 0) {
+                        errors.add(new ConfigError(v.origin(), "env: a NUL character cannot be passed to a process"));
                     } else {
                         env.put(key, v.value().substring(eq + 1));
                     }
@@ -185,7 +187,8 @@ public record VassalSettings(
                     if (v.value().isBlank()) {
                         errors.add(new ConfigError(v.origin(), "touch-reload: expected a file path"));
                     } else {
-                        touchReload.add(fileDir.resolve(v.value().strip()).normalize());
+                        Path p = path(v, null, fileDir, errors);
+                        if (p != null) touchReload.add(p);
                     }
                 }
                 default -> single.put(option.get(), v); // the last one written wins
@@ -206,7 +209,9 @@ public record VassalSettings(
             argv = words(command, shell, errors);
         }
 
-        int processes = integer(single.get(Option.PROCESSES), 1, 1, MAX_PROCESSES, errors);
+        // A uWSGI file run by uwsgi: its processes are uwsgi's own workers, not ours to multiply.
+        boolean runsUwsgi = uwsgiFile && command == null;
+        int processes = runsUwsgi ? 1 : integer(single.get(Option.PROCESSES), 1, 1, MAX_PROCESSES, errors);
         boolean master = bool(single.get(Option.MASTER), true, errors);
         boolean lazyApps = bool(single.get(Option.LAZY_APPS), false, errors);
         Optional<List<String>> preload = Optional.empty();
@@ -218,7 +223,7 @@ public record VassalSettings(
             }
             preload = Optional.of(words(preloadValue, shell, errors));
         }
-        Path directory = path(single.get(Option.CHDIR), fileDir, fileDir);
+        Path directory = path(single.get(Option.CHDIR), fileDir, fileDir, errors);
         Signal defaultStop = uwsgiFile && command == null ? Signal.INT : Signal.TERM; // SIGTERM reloads a uWSGI master
         Signal stopSignal = signal(single.get(Option.STOP_SIGNAL), defaultStop, errors);
         Optional<Signal> reloadSignal = Optional.ofNullable(single.get(Option.RELOAD_SIGNAL))
@@ -227,9 +232,7 @@ public record VassalSettings(
         Duration readyAfter = seconds(single.get(Option.READY_AFTER), Duration.ofSeconds(2), errors);
         int maxFastFailures = integer(single.get(Option.MAX_FAST_FAILURES), 10, 0, 1_000_000, errors);
         long rssMb = integer(single.get(Option.RELOAD_ON_RSS), 0, 0, 1 << 24, errors);
-        Optional<Path> logFile = Optional.ofNullable(single.get(Option.LOGTO))
-                .filter(v -> !v.value().isBlank())
-                .map(v -> fileDir.resolve(v.value()).normalize());
+        Optional<Path> logFile = Optional.ofNullable(path(single.get(Option.LOGTO), null, fileDir, errors));
         long logMax = size(single.get(Option.LOG_MAXSIZE), 0, errors);
         Duration heartbeat = seconds(single.get(Option.HEARTBEAT), Duration.ZERO, errors);
         boolean agent = bool(single.get(Option.AGENT), false, errors);
@@ -375,9 +378,14 @@ public record VassalSettings(
         return s.get();
     }
 
-    private static Path path(OptionValue v, Path dflt, Path base) {
+    private static Path path(OptionValue v, Path dflt, Path base, List<ConfigError> errors) {
         if (v == null || v.value().isBlank()) return dflt;
-        return base.resolve(v.value()).normalize();
+        try {
+            return base.resolve(v.value().strip()).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            errors.add(new ConfigError(v.origin(), v.key() + ": not a usable path (" + e.getReason() + ")"));
+            return dflt;
+        }
     }
 
     /** " (did you mean 'x'?)" when a known option is within two edits, else "". */

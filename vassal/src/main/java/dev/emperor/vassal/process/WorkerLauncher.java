@@ -107,7 +107,7 @@ public final class WorkerLauncher {
         Process p;
         try {
             p = pb.start();
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             pump.cancel(output);
             throw new LaunchException("cannot start " + program + ": " + e.getMessage());
         }

@@ -1,0 +1,180 @@
+package dev.emperor.vassal;
+
+import dev.emperor.vassal.process.LaunchException;
+import dev.emperor.vassal.process.LaunchSpec;
+import dev.emperor.vassal.process.Signal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link VassalHost} with no processes, no threads and no clock of its own: launches hand
+ * out {@link FakeProcess}es with increasing pids, timers are recorded so a test can fire them,
+ * signals are recorded so a test can check them.
+ */
+final class FakeHost implements VassalHost {
+
+    /** One call to {@link #schedule}; {@link #fire} delivers it as the real host would. */
+    static final class Timer implements Cancellable {
+        final Vassal vassal;
+        final Duration delay;
+        final VassalEvent event;
+        boolean cancelled;
+        boolean fired;
+
+        Timer(Vassal vassal, Duration delay, VassalEvent event) {
+            this.vassal = vassal;
+            this.delay = delay;
+            this.event = event;
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+        }
+
+        boolean pending() {
+            return !cancelled && !fired;
+        }
+
+        void fire() {
+            if (!pending()) throw new AssertionError("timer not pending: " + this);
+            fired = true;
+            vassal.handle(event);
+        }
+
+        @Override
+        public String toString() {
+            return event + " after " + delay + (cancelled ? " (cancelled)" : "") + (fired ? " (fired)" : "");
+        }
+    }
+
+    record Launch(LaunchSpec spec, FakeProcess process) {
+    }
+
+    record Watch(int workerId, long pid) {
+    }
+
+    record Sent(long pgid, Signal signal) {
+    }
+
+    final List<Timer> timers = new ArrayList<>();
+    final List<Launch> launches = new ArrayList<>();
+    final List<Watch> watches = new ArrayList<>();
+    final List<Sent> signals = new ArrayList<>();
+    final List<VassalState> published = new ArrayList<>();
+    final List<Path> logTargets = new ArrayList<>();
+    /** Launch failures to hand out before the next successful launches, in order. */
+    final Deque<String> failures = new ArrayDeque<>();
+    final Map<String, String> base = new LinkedHashMap<>(Map.of("PATH", "/usr/bin:/bin", "LANG", "C.UTF-8"));
+    Throttle throttle = Throttle.DEFAULT;
+    long now = 50_000;
+    long wall = 1_700_000_000_000L;
+    long nextPid = 1000;
+
+    @Override
+    public Cancellable schedule(Vassal vassal, Duration delay, VassalEvent event) {
+        Timer t = new Timer(vassal, delay, event);
+        timers.add(t);
+        return t;
+    }
+
+    @Override
+    public Process launch(LaunchSpec spec) throws LaunchException {
+        if (!failures.isEmpty()) {
+            throw new LaunchException(failures.removeFirst());
+        }
+        FakeProcess p = new FakeProcess(nextPid++);
+        launches.add(new Launch(spec, p));
+        return p;
+    }
+
+    @Override
+    public void watchExit(Vassal vassal, int workerId, Process process) {
+        watches.add(new Watch(workerId, process.pid()));
+    }
+
+    @Override
+    public void signalGroup(long pgid, Signal signal) {
+        signals.add(new Sent(pgid, signal));
+    }
+
+    @Override
+    public void changed(Vassal vassal) {
+        published.add(vassal.state());
+    }
+
+    @Override
+    public Map<String, String> baseEnvironment(String vassalName, int workerId) {
+        Map<String, String> env = new LinkedHashMap<>(base);
+        env.put("EMPEROR_VASSAL", vassalName);
+        env.put("EMPEROR_WORKER", Integer.toString(workerId));
+        return env;
+    }
+
+    @Override
+    public Path defaultLogFile(String vassalName) {
+        return Path.of("/run/emperor-test/logs", vassalName + ".log");
+    }
+
+    @Override
+    public dev.emperor.vassal.process.LogTarget logTarget(String vassalName, Path file, long maxBytes) {
+        logTargets.add(file);
+        return new dev.emperor.vassal.process.LogTarget(file, maxBytes, 1); // opens nothing until written to
+    }
+
+    @Override
+    public Throttle throttle() {
+        return throttle;
+    }
+
+    @Override
+    public long nowMillis() {
+        return now;
+    }
+
+    @Override
+    public long wallMillis() {
+        return wall;
+    }
+
+    // ---- queries for tests ----------------------------------------------------------------
+
+    /** Timers not yet fired nor cancelled whose event is of {@code type}, in the order they were set. */
+    <T extends VassalEvent> List<Timer> pending(Class<T> type) {
+        return timers.stream().filter(Timer::pending).filter(t -> type.isInstance(t.event)).toList();
+    }
+
+    /** The one pending timer of {@code type} for {@code workerId}; fails if there is not exactly one. */
+    Timer pendingFor(Class<? extends VassalEvent> type, int workerId) {
+        List<Timer> found = pending(type).stream().filter(t -> workerOf(t.event) == workerId).toList();
+        if (found.size() != 1) {
+            throw new AssertionError("expected one pending " + type.getSimpleName() + " for worker " + workerId
+                    + ", found " + found + " among " + timers);
+        }
+        return found.get(0);
+    }
+
+    static int workerOf(VassalEvent event) {
+        return switch (event) {
+            case VassalEvent.WorkerReady e -> e.workerId();
+            case VassalEvent.StopDeadline e -> e.workerId();
+            case VassalEvent.BackoffElapsed e -> e.workerId();
+            case VassalEvent.WorkerExited e -> e.workerId();
+            default -> -1;
+        };
+    }
+
+    long lastPid() {
+        return launches.get(launches.size() - 1).process().pid();
+    }
+
+    List<Sent> signalsSince(int index) {
+        return List.copyOf(signals.subList(index, signals.size()));
+    }
+}

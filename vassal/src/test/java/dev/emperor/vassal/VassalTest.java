@@ -1,0 +1,920 @@
+package dev.emperor.vassal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.emperor.config.ConfigFormat;
+import dev.emperor.config.ConfigLoader.LoadedConfig;
+import dev.emperor.config.OptionModel;
+import dev.emperor.config.OptionValue;
+import dev.emperor.config.Origin;
+import dev.emperor.vassal.FakeHost.Sent;
+import dev.emperor.vassal.FakeHost.Timer;
+import dev.emperor.vassal.VassalEvent.BackoffElapsed;
+import dev.emperor.vassal.VassalEvent.ConfigInvalid;
+import dev.emperor.vassal.VassalEvent.ConfigLoaded;
+import dev.emperor.vassal.VassalEvent.ReloadRequested;
+import dev.emperor.vassal.VassalEvent.StopDeadline;
+import dev.emperor.vassal.VassalEvent.StopRequested;
+import dev.emperor.vassal.VassalEvent.WorkerExited;
+import dev.emperor.vassal.VassalEvent.WorkerReady;
+import dev.emperor.vassal.process.LaunchSpec;
+import dev.emperor.vassal.process.Signal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vassal state machine against a fake host: no processes, no threads, no sleeps. Timers
+ * are fired by hand, worker exits are delivered by hand, exactly as the emperor's event loop
+ * would deliver them.
+ */
+class VassalTest {
+
+    static final Path FILE = Path.of("/srv/vassals/web.ini");
+
+    /** Held so the JUL logger (and its level) is not collected; transitions are logged, not tested. */
+    private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("emperor.vassal");
+
+    static {
+        QUIET.setLevel(java.util.logging.Level.OFF);
+    }
+
+    final FakeHost host = new FakeHost();
+    final Vassal vassal = new Vassal("web", FILE, host);
+
+    /** Settings as VassalSettings.from makes them from {@code key=value} lines (command defaults to a server). */
+    static VassalSettings settings(String... keyValues) {
+        List<OptionValue> values = new ArrayList<>();
+        boolean hasCommand = false;
+        int line = 2;
+        for (String kv : keyValues) {
+            int eq = kv.indexOf('=');
+            String key = kv.substring(0, eq);
+            hasCommand |= key.equals("command");
+            values.add(new OptionValue(key, kv.substring(eq + 1), new Origin(FILE, line++)));
+        }
+        if (!hasCommand) {
+            values.add(0, new OptionValue("command", "serve --port 8080", new Origin(FILE, 1)));
+        }
+        try {
+            return VassalSettings.from("web", new LoadedConfig(FILE, ConfigFormat.INI, "vassal", new OptionModel(values)));
+        } catch (dev.emperor.config.ConfigException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    // ---- helpers that play the event loop --------------------------------------------------
+
+    void load(VassalSettings s) {
+        vassal.handle(new ConfigLoaded(s));
+    }
+
+    WorkerStatus worker(int id) {
+        return vassal.status().workers().get(id - 1);
+    }
+
+    long pid(int id) {
+        Long pid = worker(id).pid();
+        assertThat(pid).as("worker %d has a process", id).isNotNull();
+        return pid;
+    }
+
+    void ready(int id) {
+        host.pendingFor(WorkerReady.class, id).fire();
+    }
+
+    void exit(int id, int code) {
+        vassal.handle(new WorkerExited(id, pid(id), code));
+    }
+
+    void runAll(VassalSettings s) {
+        load(s);
+        for (int id = 1; id <= s.processes(); id++) {
+            ready(id);
+        }
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+    }
+
+    Timer backoffTimer(int workerId) {
+        return host.pendingFor(BackoffElapsed.class, workerId);
+    }
+
+    // ---- starting --------------------------------------------------------------------------
+
+    @Test
+    void aNewVassalIsInvalidUntilItHasAValidFile() {
+        assertThat(vassal.state()).isEqualTo(VassalState.INVALID);
+        assertThat(vassal.name()).isEqualTo("web");
+        assertThat(vassal.configFile()).isEqualTo(FILE);
+        assertThat(vassal.hasLiveWorkers()).isFalse();
+        assertThat(vassal.status().workers()).isEmpty();
+        assertThat(host.launches).isEmpty();
+    }
+
+    @Test
+    void aValidFileStartsEveryWorkerAndReadinessMakesItRunning() {
+        load(settings("processes=2", "env=APP=1", "env=LANG=en_US.UTF-8"));
+
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(host.launches).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            LaunchSpec spec = host.launches.get(i).spec();
+            assertThat(spec.argv()).containsExactly("serve", "--port", "8080");
+            assertThat(spec.directory()).isEqualTo(FILE.getParent());
+            assertThat(spec.logFile()).isEqualTo(Path.of("/run/emperor-test/logs/web.log"));
+            assertThat(spec.environment())
+                    .containsEntry("EMPEROR_VASSAL", "web")
+                    .containsEntry("EMPEROR_WORKER", Integer.toString(i + 1))
+                    .containsEntry("PATH", "/usr/bin:/bin")
+                    .containsEntry("APP", "1")
+                    .containsEntry("LANG", "en_US.UTF-8"); // the file's env wins over the emperor's
+        }
+        assertThat(host.watches).containsExactly(new FakeHost.Watch(1, 1000), new FakeHost.Watch(2, 1001));
+        assertThat(host.pending(WorkerReady.class)).extracting(t -> t.event)
+                .containsExactly(new WorkerReady(1, 1000), new WorkerReady(2, 1001));
+        assertThat(host.pending(WorkerReady.class)).extracting(t -> t.delay).containsOnly(Duration.ofSeconds(2));
+        assertThat(vassal.status().workers()).extracting(WorkerStatus::id, WorkerStatus::pid, WorkerStatus::state,
+                        WorkerStatus::startedAtMs)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(1, 1000L, WorkerState.STARTING, host.wall),
+                        org.assertj.core.groups.Tuple.tuple(2, 1001L, WorkerState.STARTING, host.wall));
+        assertThat(vassal.hasLiveWorkers()).isTrue();
+
+        ready(1);
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(worker(1).state()).isEqualTo(WorkerState.RUNNING);
+        ready(2);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        assertThat(worker(2).state()).isEqualTo(WorkerState.RUNNING);
+
+        VassalStatus status = vassal.status();
+        assertThat(status.name()).isEqualTo("web");
+        assertThat(status.config()).isEqualTo(FILE);
+        assertThat(status.restarts()).isZero();
+        assertThat(status.error()).isNull();
+        assertThat(status.lastExit()).isNull();
+        assertThat(host.signals).isEmpty();
+        // every event is published, ending in the state it left
+        assertThat(host.published).containsExactly(VassalState.STARTING, VassalState.STARTING, VassalState.RUNNING);
+    }
+
+    @Test
+    void readyAfterAndLogtoComeFromTheSettings() {
+        load(settings("ready-after=0.5", "logto=/var/log/web.log"));
+        assertThat(host.pendingFor(WorkerReady.class, 1).delay).isEqualTo(Duration.ofMillis(500));
+        assertThat(host.launches.get(0).spec().logFile()).isEqualTo(Path.of("/var/log/web.log"));
+    }
+
+    @Test
+    void theVassalNeverTouchesProcessesDirectly() {
+        runAll(settings("processes=2"));
+        exit(1, 1);
+        vassal.handle(new StopRequested("test"));
+        host.pendingFor(StopDeadline.class, 2).fire();
+        assertThat(host.launches).extracting(l -> l.process().destroyed).containsOnly(false);
+    }
+
+    // ---- crashes with master = true ------------------------------------------------------------
+
+    @Test
+    void aWorkerDyingBeforeReadyBacksOffWithGrowingDelays() {
+        load(settings());
+        long first = pid(1);
+
+        exit(1, 1);
+        assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        assertThat(host.signals).containsExactly(new Sent(first, Signal.KILL)); // leftovers in its group go too
+        assertThat(host.pending(WorkerReady.class)).isEmpty();
+        assertThat(worker(1).state()).isEqualTo(WorkerState.BACKOFF);
+        assertThat(worker(1).pid()).isNull();
+        assertThat(worker(1).startedAtMs()).isNull();
+        assertThat(worker(1).restarts()).isEqualTo(1);
+        assertThat(worker(1).lastExit()).isEqualTo("exited with code 1");
+        assertThat(vassal.status().restarts()).isEqualTo(1);
+        assertThat(vassal.status().lastExit()).isEqualTo("worker 1 exited with code 1");
+        assertThat(vassal.hasLiveWorkers()).isFalse();
+
+        List<Duration> delays = new ArrayList<>();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Timer backoff = backoffTimer(1);
+            delays.add(backoff.delay);
+            int launchesBefore = host.launches.size();
+            backoff.fire();
+            assertThat(host.launches).hasSize(launchesBefore + 1);
+            assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+            assertThat(worker(1).state()).isEqualTo(WorkerState.STARTING);
+            host.now += 300; // dies 0.3 s after start, well before ready-after
+            exit(1, 2);
+            assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        }
+        delays.add(backoffTimer(1).delay);
+        assertThat(delays).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
+                Duration.ofSeconds(8), Duration.ofSeconds(16), Duration.ofSeconds(32));
+        assertThat(vassal.status().restarts()).isEqualTo(6);
+    }
+
+    @Test
+    void theBackoffUsesTheHostsThrottleAndItsCap() {
+        host.throttle = new Throttle(Duration.ofMillis(100), Duration.ofMillis(250));
+        load(settings());
+        List<Duration> delays = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            exit(1, 1);
+            Timer t = backoffTimer(1);
+            delays.add(t.delay);
+            t.fire();
+        }
+        assertThat(delays).containsExactly(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(250),
+                Duration.ofMillis(250));
+    }
+
+    @Test
+    void readinessResetsTheFailureStreak() {
+        load(settings());
+        exit(1, 1);
+        backoffTimer(1).fire();
+        exit(1, 1);
+        assertThat(backoffTimer(1).delay).isEqualTo(Duration.ofSeconds(2));
+        backoffTimer(1).fire();
+        ready(1);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+
+        // a death after ready is no fast failure: respawned at once
+        int launches = host.launches.size();
+        exit(1, 137);
+        assertThat(host.launches).hasSize(launches + 1);
+        assertThat(host.pending(BackoffElapsed.class)).isEmpty();
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(worker(1).lastExit()).isEqualTo("was killed by SIGKILL");
+
+        // and the next fast failure starts the delays over
+        exit(1, 1);
+        assertThat(backoffTimer(1).delay).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void withMasterADeadWorkerIsRespawnedAlone() {
+        runAll(settings("processes=3"));
+        long p1 = pid(1);
+        long p2 = pid(2);
+        long p3 = pid(3);
+        int signalsBefore = host.signals.size();
+
+        exit(2, 137);
+
+        assertThat(host.launches).hasSize(4);
+        assertThat(host.launches.get(3).spec().environment()).containsEntry("EMPEROR_WORKER", "2");
+        assertThat(pid(2)).isNotEqualTo(p2).isEqualTo(host.lastPid());
+        assertThat(pid(1)).isEqualTo(p1);
+        assertThat(pid(3)).isEqualTo(p3);
+        assertThat(worker(1).state()).isEqualTo(WorkerState.RUNNING);
+        assertThat(worker(3).state()).isEqualTo(WorkerState.RUNNING);
+        assertThat(worker(2).state()).isEqualTo(WorkerState.STARTING);
+        assertThat(host.signalsSince(signalsBefore)).containsExactly(new Sent(p2, Signal.KILL));
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(worker(2).restarts()).isEqualTo(1);
+        assertThat(worker(1).restarts()).isZero();
+        assertThat(vassal.status().lastExit()).isEqualTo("worker 2 was killed by SIGKILL");
+
+        ready(2);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+    }
+
+    @Test
+    void oneWorkerInBackoffPutsTheVassalInBackoffWhileTheOthersRun() {
+        runAll(settings("processes=2"));
+        exit(2, 1); // respawned at once (it had been ready) ...
+        exit(2, 1); // ... and dies again right away: a fast failure
+        assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        assertThat(worker(1).state()).isEqualTo(WorkerState.RUNNING);
+        assertThat(worker(2).state()).isEqualTo(WorkerState.BACKOFF);
+        backoffTimer(2).fire();
+        ready(2);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+    }
+
+    // ---- crashes with master = false -----------------------------------------------------------
+
+    @Test
+    void withoutMasterADeadWorkerRestartsTheWholeVassalAfterTheOthersStop() {
+        runAll(settings("processes=2", "master=false"));
+        long p1 = pid(1);
+        long p2 = pid(2);
+        int signalsBefore = host.signals.size();
+
+        exit(1, 0);
+
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        assertThat(host.signalsSince(signalsBefore)).containsExactly(new Sent(p1, Signal.KILL), new Sent(p2, Signal.TERM));
+        assertThat(worker(2).state()).isEqualTo(WorkerState.STOPPING);
+        assertThat(host.pendingFor(StopDeadline.class, 2).delay).isEqualTo(Duration.ofSeconds(10));
+        assertThat(host.launches).hasSize(2); // nothing new while an old worker lives
+
+        exit(2, 128 + 15);
+
+        assertThat(host.pending(StopDeadline.class)).isEmpty();
+        assertThat(host.launches).hasSize(4);
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(vassal.status().workers()).extracting(WorkerStatus::state).containsOnly(WorkerState.STARTING);
+        assertThat(pid(1)).isNotIn(p1, p2);
+        assertThat(pid(2)).isNotIn(p1, p2);
+        assertThat(host.pending(BackoffElapsed.class)).isEmpty();
+        assertThat(vassal.status().restarts()).isEqualTo(1);
+    }
+
+    @Test
+    void withoutMasterFastFailuresBackOffTheWholeVassal() {
+        load(settings("master=false"));
+        List<Duration> delays = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            exit(1, 1);
+            assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+            Timer t = backoffTimer(0); // worker id 0: the whole vassal's timer
+            delays.add(t.delay);
+            t.fire();
+            assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        }
+        assertThat(delays).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
+                Duration.ofSeconds(8));
+
+        ready(1);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        exit(1, 1); // after ready: restarted at once
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(host.pending(BackoffElapsed.class)).isEmpty();
+        exit(1, 1); // fast again: the streak started over
+        assertThat(backoffTimer(0).delay).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void withoutMasterAFastFailureWaitsForTheOthersAndThenBacksOff() {
+        load(settings("processes=2", "master=false"));
+        exit(1, 1);
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        assertThat(host.pending(WorkerReady.class)).isEmpty();
+        exit(2, 143);
+        assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        assertThat(backoffTimer(0).delay).isEqualTo(Duration.ofSeconds(1));
+        assertThat(host.launches).hasSize(2);
+        backoffTimer(0).fire();
+        assertThat(host.launches).hasSize(4);
+    }
+
+    @Test
+    void aNewFileWhileTheWholeVassalRestartsCancelsTheThrottleDelay() {
+        load(settings("processes=2", "master=false"));
+        exit(1, 1); // fast: the restart that follows would wait 1 s
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        load(settings("processes=2", "master=false", "command=fixed"));
+        exit(2, 143);
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(host.pending(BackoffElapsed.class)).isEmpty();
+        assertThat(host.launches.subList(2, 4)).extracting(l -> l.spec().argv()).containsOnly(List.of("fixed"));
+    }
+
+    @Test
+    void aStopWhileTheWholeVassalRestartsEndsStopped() {
+        load(settings("processes=2", "master=false"));
+        exit(1, 1);
+        vassal.handle(new StopRequested("removed"));
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
+        exit(2, 143);
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
+        assertThat(host.pending(BackoffElapsed.class)).isEmpty();
+        assertThat(host.launches).hasSize(2);
+    }
+
+    // ---- reloads ---------------------------------------------------------------------------
+
+    @Test
+    void aNewFileReloadsGracefullyStartingNewWorkersOnlyAfterTheOldOnesExit() {
+        runAll(settings("processes=2", "command=old-app"));
+        long p1 = pid(1);
+        long p2 = pid(2);
+
+        load(settings("processes=3", "command=new-app --flag", "stop-signal=QUIT", "reload-mercy=5"));
+
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        assertThat(host.signals).containsExactly(new Sent(p1, Signal.TERM), new Sent(p2, Signal.TERM)); // the old stop signal
+        assertThat(host.pending(StopDeadline.class)).extracting(t -> t.event)
+                .containsExactly(new StopDeadline(1, p1), new StopDeadline(2, p2));
+        assertThat(host.pending(StopDeadline.class)).extracting(t -> t.delay).containsOnly(Duration.ofSeconds(10));
+        assertThat(vassal.status().workers()).extracting(WorkerStatus::state).containsOnly(WorkerState.STOPPING);
+        assertThat(host.launches).hasSize(2);
+
+        exit(1, 143);
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        assertThat(host.launches).hasSize(2);
+        assertThat(worker(1).state()).isEqualTo(WorkerState.STOPPED);
+
+        exit(2, 143);
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(host.launches).hasSize(5);
+        assertThat(host.launches.subList(2, 5)).extracting(l -> l.spec().argv())
+                .containsOnly(List.of("new-app", "--flag"));
+        assertThat(vassal.status().workers()).extracting(WorkerStatus::id).containsExactly(1, 2, 3);
+        assertThat(vassal.status().restarts()).isZero(); // a reload is not a crash
+
+        // the new settings rule from now on: stop signal and mercy
+        for (int id = 1; id <= 3; id++) ready(id);
+        int before = host.signals.size();
+        vassal.handle(new StopRequested("file removed"));
+        assertThat(host.signalsSince(before)).extracting(Sent::signal).containsOnly(Signal.QUIT).hasSize(3);
+        assertThat(host.pending(StopDeadline.class)).extracting(t -> t.delay).containsOnly(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aReloadOfStartingWorkersCancelsTheirReadyTimers() {
+        load(settings("processes=2"));
+        load(settings("processes=2", "command=other"));
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        assertThat(host.pending(WorkerReady.class)).isEmpty();
+    }
+
+    @Test
+    void aWorkerThatIgnoresItsStopSignalIsKilledAtTheDeadline() {
+        runAll(settings("processes=2"));
+        long p1 = pid(1);
+        long p2 = pid(2);
+        load(settings("processes=2", "command=v2"));
+        exit(1, 143);
+        int before = host.signals.size();
+
+        host.pendingFor(StopDeadline.class, 2).fire();
+
+        assertThat(host.signalsSince(before)).containsExactly(new Sent(p2, Signal.KILL));
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        assertThat(host.launches).hasSize(2);
+        exit(2, 137);
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(host.launches).hasSize(4);
+        assertThat(p1).isNotEqualTo(p2);
+    }
+
+    @Test
+    void theNewestFileWinsWhenSeveralArriveDuringAReload() {
+        runAll(settings("command=v1"));
+        load(settings("command=v2"));
+        int signals = host.signals.size();
+        load(settings("command=v3"));
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        assertThat(host.signals).hasSize(signals); // the worker is not signalled twice
+        exit(1, 143);
+        assertThat(host.launches.get(host.launches.size() - 1).spec().argv()).containsExactly("v3");
+        assertThat(host.launches).hasSize(2);
+    }
+
+    @Test
+    void anOperatorReloadRestartsWithTheSameSettings() {
+        runAll(settings("processes=2", "command=same"));
+        vassal.handle(new ReloadRequested("operator"));
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        assertThat(host.signals).extracting(Sent::signal).containsExactly(Signal.TERM, Signal.TERM);
+
+        vassal.handle(new ReloadRequested("again")); // ignored while reloading
+        assertThat(host.signals).hasSize(2);
+
+        exit(1, 0);
+        exit(2, 0);
+        assertThat(host.launches).hasSize(4);
+        assertThat(host.launches).extracting(l -> l.spec().argv()).containsOnly(List.of("same"));
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+    }
+
+    @Test
+    void aNewFileDuringBackoffStartsAtOnceWithAFreshStreak() {
+        load(settings());
+        exit(1, 1);
+        backoffTimer(1).fire();
+        exit(1, 1);
+        Timer oldBackoff = backoffTimer(1);
+        assertThat(oldBackoff.delay).isEqualTo(Duration.ofSeconds(2));
+
+        load(settings("command=fixed"));
+
+        assertThat(oldBackoff.cancelled).isTrue();
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(host.launches.get(host.launches.size() - 1).spec().argv()).containsExactly("fixed");
+        exit(1, 1);
+        assertThat(backoffTimer(1).delay).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void anOperatorReloadCutsAWholeVassalBackoffShort() {
+        load(settings("master=false"));
+        exit(1, 1);
+        Timer backoff = backoffTimer(0);
+        vassal.handle(new ReloadRequested("operator"));
+        assertThat(backoff.cancelled).isTrue();
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(host.launches).hasSize(2);
+        // the cancelled timer arriving anyway (a race in a real loop) changes nothing
+        vassal.handle(backoff.event);
+        assertThat(host.launches).hasSize(2);
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+    }
+
+    // ---- stopping --------------------------------------------------------------------------
+
+    @Test
+    void aStopSignalsEveryGroupAndEndsStoppedWhenAllHaveExited() {
+        runAll(settings("processes=2"));
+        long p1 = pid(1);
+        long p2 = pid(2);
+
+        vassal.handle(new StopRequested("file removed"));
+
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
+        assertThat(host.signals).containsExactly(new Sent(p1, Signal.TERM), new Sent(p2, Signal.TERM));
+        assertThat(host.pending(StopDeadline.class)).hasSize(2);
+        exit(1, 143);
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
+        assertThat(vassal.hasLiveWorkers()).isTrue();
+        exit(2, 143);
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
+        assertThat(vassal.hasLiveWorkers()).isFalse();
+        assertThat(host.pending(StopDeadline.class)).isEmpty();
+        assertThat(host.launches).hasSize(2);
+        assertThat(vassal.status().workers()).extracting(WorkerStatus::state).containsOnly(WorkerState.STOPPED);
+        assertThat(vassal.status().workers()).extracting(WorkerStatus::pid).containsOnlyNulls();
+        assertThat(vassal.status().restarts()).isZero();
+
+        // nothing brings a stopped vassal back
+        load(settings());
+        vassal.handle(new ReloadRequested("late"));
+        vassal.handle(new StopRequested("again"));
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
+        assertThat(host.launches).hasSize(2);
+    }
+
+    @Test
+    void theStopDeadlineSendsSigkillToTheGroup() {
+        runAll(settings());
+        long p = pid(1);
+        vassal.handle(new StopRequested("shutdown"));
+        Timer deadline = host.pendingFor(StopDeadline.class, 1);
+        assertThat(deadline.delay).isEqualTo(Duration.ofSeconds(10));
+
+        deadline.fire();
+
+        assertThat(host.signals).containsExactly(new Sent(p, Signal.TERM), new Sent(p, Signal.KILL));
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
+        exit(1, 137);
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
+    }
+
+    @Test
+    void stoppingDuringStartingNeitherWaitsForReadyNorBacksOff() {
+        load(settings("processes=2"));
+        vassal.handle(new StopRequested("removed"));
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
+        assertThat(host.pending(WorkerReady.class)).isEmpty();
+        exit(1, 143);
+        exit(2, 143);
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
+        assertThat(host.pending(BackoffElapsed.class)).isEmpty();
+        assertThat(vassal.status().restarts()).isZero();
+    }
+
+    @Test
+    void stoppingDuringBackoffStopsAtOnce() {
+        load(settings());
+        exit(1, 1);
+        Timer backoff = backoffTimer(1);
+        vassal.handle(new StopRequested("removed"));
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
+        assertThat(backoff.cancelled).isTrue();
+        vassal.handle(backoff.event); // arrives anyway
+        assertThat(host.launches).hasSize(1);
+    }
+
+    @Test
+    void stoppingDuringAWholeVassalBackoffStopsAtOnce() {
+        load(settings("master=false"));
+        exit(1, 1);
+        Timer backoff = backoffTimer(0);
+        vassal.handle(new StopRequested("removed"));
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
+        assertThat(backoff.cancelled).isTrue();
+        vassal.handle(backoff.event);
+        assertThat(host.launches).hasSize(1);
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
+    }
+
+    @Test
+    void stoppingDuringAReloadDropsTheNewSettings() {
+        runAll(settings());
+        load(settings("command=v2"));
+        vassal.handle(new StopRequested("removed"));
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
+        assertThat(host.signals).hasSize(1); // not signalled a second time
+        exit(1, 143);
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
+        assertThat(host.launches).hasSize(1);
+    }
+
+    @Test
+    void anInvalidVassalStopsWithoutAnyProcess() {
+        vassal.handle(new ConfigInvalid("web.ini:2: bad"));
+        vassal.handle(new StopRequested("removed"));
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
+        assertThat(host.signals).isEmpty();
+    }
+
+    // ---- invalid files ---------------------------------------------------------------------
+
+    @Test
+    void anInvalidFileWhileRunningKeepsTheWorkersAndSaysWhy() {
+        runAll(settings("processes=2"));
+        List<Long> pids = List.of(pid(1), pid(2));
+
+        vassal.handle(new ConfigInvalid("/srv/vassals/web.ini:3: processes: expected a whole number, found 'x'"));
+
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        assertThat(host.signals).isEmpty();
+        assertThat(host.launches).hasSize(2);
+        assertThat(List.of(pid(1), pid(2))).isEqualTo(pids);
+        assertThat(vassal.status().error())
+                .contains("/srv/vassals/web.ini:3: processes: expected a whole number, found 'x'")
+                .contains("still running");
+
+        // crashes are still handled with the last valid settings
+        exit(1, 1);
+        assertThat(host.launches).hasSize(3);
+        assertThat(host.launches.get(2).spec().argv()).containsExactly("serve", "--port", "8080");
+
+        // and a fixed file clears the error and reloads
+        load(settings("processes=2", "command=fixed"));
+        assertThat(vassal.status().error()).isNull();
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+    }
+
+    @Test
+    void anInvalidNewFileStartsNothingUntilItIsFixed() {
+        vassal.handle(new ConfigInvalid("web.ini:1: missing 'command'"));
+        assertThat(vassal.state()).isEqualTo(VassalState.INVALID);
+        assertThat(vassal.status().error()).isEqualTo("web.ini:1: missing 'command'");
+        vassal.handle(new ConfigInvalid("web.ini:4: still bad"));
+        assertThat(vassal.status().error()).isEqualTo("web.ini:4: still bad");
+        vassal.handle(new ReloadRequested("operator"));
+        assertThat(vassal.state()).isEqualTo(VassalState.INVALID);
+        assertThat(host.launches).isEmpty();
+
+        load(settings());
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(vassal.status().error()).isNull();
+        assertThat(host.launches).hasSize(1);
+    }
+
+    @Test
+    void anInvalidFileDuringAReloadStillFinishesTheReload() {
+        runAll(settings());
+        load(settings("command=v2"));
+        vassal.handle(new ConfigInvalid("web.ini:2: broken again"));
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        exit(1, 143);
+        assertThat(host.launches.get(1).spec().argv()).containsExactly("v2");
+        assertThat(vassal.status().error()).contains("broken again");
+    }
+
+    @Test
+    void anInvalidFileWhileStoppingIsIgnored() {
+        runAll(settings());
+        vassal.handle(new StopRequested("removed"));
+        vassal.handle(new ConfigInvalid("late"));
+        assertThat(vassal.status().error()).isNull();
+        assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
+    }
+
+    // ---- launch failures -------------------------------------------------------------------
+
+    @Test
+    void aLaunchFailureBacksOffAndReportsTheMessage() {
+        host.failures.add("program 'nope' not found on PATH (/usr/bin:/bin)");
+        host.failures.add("program 'nope' not found on PATH (/usr/bin:/bin)");
+
+        load(settings("command=nope"));
+
+        assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        assertThat(vassal.status().error()).isEqualTo("cannot start worker 1: program 'nope' not found on PATH (/usr/bin:/bin)");
+        assertThat(worker(1).state()).isEqualTo(WorkerState.BACKOFF);
+        assertThat(worker(1).pid()).isNull();
+        assertThat(host.watches).isEmpty();
+        assertThat(host.pending(WorkerReady.class)).isEmpty();
+        assertThat(backoffTimer(1).delay).isEqualTo(Duration.ofSeconds(1));
+        assertThat(vassal.hasLiveWorkers()).isFalse();
+
+        backoffTimer(1).fire(); // fails again
+        assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        assertThat(backoffTimer(1).delay).isEqualTo(Duration.ofSeconds(2));
+        assertThat(vassal.status().error()).contains("not found on PATH");
+
+        backoffTimer(1).fire(); // the program exists now
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(vassal.status().error()).isNull();
+        assertThat(host.watches).hasSize(1);
+        ready(1);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+    }
+
+    @Test
+    void oneWorkerFailingToLaunchDoesNotHoldBackTheOthers() {
+        host.failures.add("cannot create the log folder");
+        load(settings("processes=3"));
+        assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        assertThat(vassal.status().workers()).extracting(WorkerStatus::state)
+                .containsExactly(WorkerState.BACKOFF, WorkerState.STARTING, WorkerState.STARTING);
+        assertThat(host.launches).hasSize(2);
+        backoffTimer(1).fire();
+        assertThat(vassal.status().workers()).extracting(WorkerStatus::state).containsOnly(WorkerState.STARTING);
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+    }
+
+    @Test
+    void aLaunchFailureOfOneWorkerStaysVisibleWhileItIsInBackoff() {
+        host.failures.add("cannot create the log folder");
+        load(settings("processes=3"));
+        assertThat(worker(1).state()).isEqualTo(WorkerState.BACKOFF);
+        assertThat(vassal.status().error()).isEqualTo("cannot start worker 1: cannot create the log folder");
+    }
+
+    @Test
+    void aLaunchFailureWhileRespawningAfterACrashAlsoBacksOff() {
+        runAll(settings());
+        host.failures.add("working directory /srv/vassals does not exist");
+        exit(1, 137);
+        assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        assertThat(vassal.status().error()).contains("working directory /srv/vassals does not exist");
+        assertThat(backoffTimer(1).delay).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aRecoveredLaunchFailureDoesNotHideAnInvalidFile() {
+        runAll(settings());
+        vassal.handle(new ConfigInvalid("web.ini:3: broken"));
+        host.failures.add("transient");
+        exit(1, 137); // respawn fails
+        backoffTimer(1).fire(); // respawn works
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(vassal.status().error()).contains("web.ini:3: broken");
+    }
+
+    // ---- stale events ----------------------------------------------------------------------
+
+    @Test
+    void anExitWithTheWrongPidIsIgnored() {
+        runAll(settings());
+        long p = pid(1);
+        vassal.handle(new WorkerExited(1, p + 77, 1));
+        vassal.handle(new WorkerExited(2, p, 1)); // no such worker
+        vassal.handle(new WorkerExited(0, p, 1));
+        vassal.handle(new WorkerExited(-1, p, 1));
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        assertThat(pid(1)).isEqualTo(p);
+        assertThat(host.launches).hasSize(1);
+        assertThat(host.signals).isEmpty();
+        assertThat(vassal.status().restarts()).isZero();
+    }
+
+    @Test
+    void aSecondExitForTheSameProcessIsIgnored() {
+        runAll(settings());
+        long p = pid(1);
+        exit(1, 137);
+        assertThat(host.launches).hasSize(2);
+        vassal.handle(new WorkerExited(1, p, 137));
+        assertThat(host.launches).hasSize(2);
+        assertThat(vassal.status().restarts()).isEqualTo(1);
+    }
+
+    @Test
+    void aReadyForTheWrongPidIsIgnored() {
+        load(settings());
+        long p = pid(1);
+        vassal.handle(new WorkerReady(1, p + 1));
+        vassal.handle(new WorkerReady(3, p));
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(worker(1).state()).isEqualTo(WorkerState.STARTING);
+    }
+
+    @Test
+    void anOldWorkersReadyTimerDoesNotPromoteItsSuccessor() {
+        load(settings());
+        Timer oldReady = host.pendingFor(WorkerReady.class, 1);
+        exit(1, 1);
+        backoffTimer(1).fire();
+        assertThat(oldReady.cancelled).isTrue();
+        vassal.handle(oldReady.event); // delivered anyway
+        assertThat(worker(1).state()).isEqualTo(WorkerState.STARTING);
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+    }
+
+    @Test
+    void aStopDeadlineForTheWrongPidOrAnExitedWorkerKillsNothing() {
+        runAll(settings("processes=2"));
+        long p1 = pid(1);
+        vassal.handle(new StopRequested("removed"));
+        Timer deadline1 = host.pendingFor(StopDeadline.class, 1);
+        int before = host.signals.size();
+        vassal.handle(new StopDeadline(1, p1 + 5));
+        exit(1, 143);
+        assertThat(deadline1.cancelled).isTrue();
+        vassal.handle(deadline1.event); // the worker is gone; its pid may belong to someone else now
+        assertThat(host.signalsSince(before)).containsExactly(new Sent(p1, Signal.KILL)); // only the post-exit group sweep
+    }
+
+    @Test
+    void aStopDeadlineForARunningWorkerIsIgnored() {
+        runAll(settings());
+        vassal.handle(new StopDeadline(1, pid(1)));
+        assertThat(host.signals).isEmpty();
+    }
+
+    @Test
+    void aBackoffTimerOfAnotherGenerationIsIgnored() {
+        load(settings("processes=2"));
+        exit(1, 1);
+        Timer backoff = backoffTimer(1);
+        BackoffElapsed real = (BackoffElapsed) backoff.event;
+        vassal.handle(new BackoffElapsed(1, real.generation() + 1));
+        vassal.handle(new BackoffElapsed(1, real.generation() - 1));
+        vassal.handle(new BackoffElapsed(2, real.generation())); // worker 2 is not in backoff
+        vassal.handle(new BackoffElapsed(9, real.generation())); // no such worker
+        assertThat(host.launches).hasSize(2);
+        assertThat(worker(1).state()).isEqualTo(WorkerState.BACKOFF);
+        backoff.fire();
+        assertThat(host.launches).hasSize(3);
+    }
+
+    @Test
+    void aWholeVassalBackoffTimerOfAnotherGenerationIsIgnored() {
+        load(settings("master=false"));
+        exit(1, 1);
+        BackoffElapsed real = (BackoffElapsed) backoffTimer(0).event;
+        vassal.handle(new BackoffElapsed(0, real.generation() + 1));
+        vassal.handle(new BackoffElapsed(0, real.generation() - 1));
+        assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        assertThat(host.launches).hasSize(1);
+    }
+
+    @Test
+    void eventsBeforeAnyConfigurationAreIgnored() {
+        vassal.handle(new WorkerExited(1, 1000, 0));
+        vassal.handle(new WorkerReady(1, 1000));
+        vassal.handle(new StopDeadline(1, 1000));
+        vassal.handle(new BackoffElapsed(0, 0));
+        vassal.handle(new BackoffElapsed(1, 0));
+        assertThat(vassal.state()).isEqualTo(VassalState.INVALID);
+        assertThat(host.launches).isEmpty();
+        assertThat(host.signals).isEmpty();
+    }
+
+    // ---- status --------------------------------------------------------------------------------
+
+    @Test
+    void statusIsAnImmutableSnapshot() {
+        load(settings("processes=2"));
+        VassalStatus before = vassal.status();
+        ready(1);
+        assertThat(before.workers().get(0).state()).isEqualTo(WorkerState.STARTING);
+        assertThat(vassal.status().workers().get(0).state()).isEqualTo(WorkerState.RUNNING);
+        assertThatThrownBy(() -> before.workers().clear()).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void everyHandledEventIsPublished() {
+        load(settings());
+        vassal.handle(new WorkerExited(1, 4242, 0)); // even an ignored one
+        ready(1);
+        assertThat(host.published).hasSize(3);
+    }
+
+    @Test
+    void stateLabelsAreLowerCase() {
+        assertThat(VassalState.BACKOFF.label()).isEqualTo("backoff");
+        assertThat(VassalState.RELOADING.label()).isEqualTo("reloading");
+        assertThat(WorkerState.STOPPING.label()).isEqualTo("stopping");
+    }
+
+    @Nested
+    class DescribeExit {
+        @Test
+        void codesAboveOneHundredTwentyEightAreSignals() {
+            assertThat(Vassal.describeExit(0)).isEqualTo("exited with code 0");
+            assertThat(Vassal.describeExit(1)).isEqualTo("exited with code 1");
+            assertThat(Vassal.describeExit(128)).isEqualTo("exited with code 128");
+            assertThat(Vassal.describeExit(129)).isEqualTo("was killed by SIGHUP");
+            assertThat(Vassal.describeExit(137)).isEqualTo("was killed by SIGKILL");
+            assertThat(Vassal.describeExit(143)).isEqualTo("was killed by SIGTERM");
+            assertThat(Vassal.describeExit(139)).isEqualTo("was killed by signal 11");
+            assertThat(Vassal.describeExit(192)).isEqualTo("was killed by signal 64");
+            assertThat(Vassal.describeExit(193)).isEqualTo("exited with code 193");
+            assertThat(Vassal.describeExit(255)).isEqualTo("exited with code 255");
+        }
+    }
+}
