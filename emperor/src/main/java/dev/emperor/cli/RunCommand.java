@@ -58,6 +58,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Safety-net rescan period on top of kernel file notifications (default ${DEFAULT-VALUE}).")
     double rescanSeconds;
 
+    @Option(names = "--required-heartbeat", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Heartbeat silence after which a worker that reported before is hung and restarted"
+                    + " (default ${DEFAULT-VALUE}; never less than two of the vassal's heartbeat intervals).")
+    double requiredHeartbeatSeconds;
+
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail too.")
     boolean verbose;
 
@@ -135,9 +140,11 @@ final class RunCommand implements Callable<Integer> {
         }
         if (throttleMs < 0 || maxThrottleMs < 0) throw new EmperorCommand.UserError("throttle must be >= 0", 2);
         if (!(rescanSeconds > 0)) throw new EmperorCommand.UserError("--rescan must be > 0 seconds", 2);
+        if (!(requiredHeartbeatSeconds > 0)) throw new EmperorCommand.UserError("--required-heartbeat must be > 0", 2);
         Path rd = (runDir != null ? runDir : RunDir.defaultPath()).toAbsolutePath().normalize();
         return new EmperorSettings(list, rd, new Throttle(Duration.ofMillis(throttleMs), Duration.ofMillis(maxThrottleMs)),
-                Duration.ofMillis(Math.round(rescanSeconds * 1000)), Optional.ofNullable(stats).map(RunCommand::address));
+                Duration.ofMillis(Math.round(rescanSeconds * 1000)), Optional.ofNullable(stats).map(RunCommand::address),
+                Duration.ofMillis(Math.round(requiredHeartbeatSeconds * 1000)));
     }
 
     static InetSocketAddress address(String hostPort) {

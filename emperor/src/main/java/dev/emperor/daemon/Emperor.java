@@ -5,6 +5,8 @@ import com.codahale.metrics.MetricFilter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import dev.emperor.agent.WorkerEnvironment;
+import dev.emperor.agent.protocol.Message;
+import dev.emperor.heartbeat.AgentServer;
 import dev.emperor.config.ConfigException;
 import dev.emperor.config.ConfigLoader;
 import dev.emperor.daemon.EmperorEvent.ForVassal;
@@ -60,6 +62,10 @@ public final class Emperor {
     private static final Duration DEBOUNCE = Duration.ofMillis(30);
     /** Stops within this window share one pass over /proc. */
     private static final Duration SWEEP_DELAY = Duration.ofMillis(100);
+    /** Telemetry keys published as metrics per worker (the agent may send up to 1024). */
+    private static final int MAX_GAUGES_PER_WORKER = 64;
+    /** The heartbeat interval asked of agents in vassals that did not set one. */
+    private static final long DEFAULT_HEARTBEAT_MS = 10_000;
     /** Rotated logs kept beside the current one ({@code NAME.log.1} .. {@code .5}). */
     private static final int LOG_FILES_KEPT = 5;
     /** How often resident memory is read for vassals with reload-on-rss (the kernel cannot tell us). */
@@ -85,6 +91,12 @@ public final class Emperor {
     private final Set<Path> conflictsLogged = new HashSet<>();
     private boolean shuttingDown;
     private DirectoryWatcher watcher;
+    private AgentServer agentServer;
+    private final Agents agents = new Agents();
+    /** The token each live worker slot was given ("vassal/worker" -> token). */
+    private final Map<String, String> tokens = new HashMap<>();
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
+    private Optional<Path> agentJar = Optional.empty();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
     /** Set by the watcher thread, cleared by the loop: at most one scan queued at a time. */
@@ -129,6 +141,9 @@ public final class Emperor {
         }
         watcher = new DirectoryWatcher(this::fileEvent);
         watcher.start();
+        agentJar = AgentJar.install(settings.agentJar());
+        agentServer = new AgentServer(settings.agentSocket(), in -> loop.post(new EmperorEvent.FromAgent(in)));
+        agentServer.start();
         loop.post(new Rescan(Rescan.Why.START_UP));
         schedulePeriodicRescan();
         loop.schedule(RSS_CHECK, new RssCheck());
@@ -160,6 +175,7 @@ public final class Emperor {
             case Shutdown e -> shutdown(e.reason());
             case RssCheck e -> checkRss();
             case SweepEscapees e -> sweepEscapees();
+            case EmperorEvent.FromAgent e -> agents.handle(e.inbound());
         }
     }
 
@@ -387,8 +403,28 @@ public final class Emperor {
         pendingExit = Math.max(pendingExit, code);
         if (vassals.isEmpty() && sweepPending.isEmpty() && !exit.isDone()) {
             LOG.log(Level.INFO, "all vassals stopped; bye");
+            try {
+                if (agentServer != null) agentServer.close();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "closing the agent socket: " + e);
+            }
             loop.shutdown();
             exit.complete(pendingExit);
+        }
+    }
+
+    /** Keeps each worker's latest telemetry in the registry (settable gauges are thread-safe). */
+    @SuppressWarnings("unchecked")
+    private void publishTelemetry(VassalStatus status) {
+        for (var w : status.workers()) {
+            if (w.telemetry().isEmpty()) continue;
+            int n = 0;
+            for (var t : w.telemetry().entrySet()) {
+                if (++n > MAX_GAUGES_PER_WORKER) break;
+                String name = MetricRegistry.name("vassal", status.name(), "worker", Integer.toString(w.id()), t.getKey());
+                ((com.codahale.metrics.SettableGauge<Number>) metrics.gauge(name,
+                        () -> new com.codahale.metrics.DefaultSettableGauge<Number>(0))).setValue(t.getValue());
+            }
         }
     }
 
@@ -403,6 +439,77 @@ public final class Emperor {
         Entry(Vassal vassal, VassalFile file) {
             this.vassal = vassal;
             this.file = file;
+        }
+    }
+
+    /**
+     * Who is on the other end of an agent connection. A hello is accepted only with the token
+     * given to that worker slot, from a process in the worker's own session (setsid made the
+     * worker its leader), running as the worker's user; everything else is refused and logged.
+     */
+    private final class Agents {
+
+        void handle(AgentServer.Inbound in) {
+            switch (in) {
+                case AgentServer.HelloFrom h -> hello(h);
+                case AgentServer.MessageFrom m -> message(m);
+                case AgentServer.Closed c -> {
+                    Entry entry = vassals.get(c.worker().vassal());
+                    if (entry != null) entry.vassal.handle(new VassalEvent.AgentDisconnected(c.worker().worker(),
+                            c.worker().workerPid(), c.peerPid(), c.why()));
+                }
+            }
+        }
+
+        private void hello(AgentServer.HelloFrom h) {
+            var hello = h.hello();
+            Entry entry = vassals.get(hello.vassal());
+            String expected = tokens.get(hello.vassal() + "/" + hello.worker());
+            java.util.OptionalLong workerPid = entry == null ? java.util.OptionalLong.empty()
+                    : entry.vassal.workerPid(hello.worker());
+            String refusal = null;
+            if (entry == null || expected == null || workerPid.isEmpty()) {
+                refusal = "no live worker " + hello.worker() + " of a vassal named '" + hello.vassal() + "'";
+            } else if (!java.security.MessageDigest.isEqual(expected.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    hello.token().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                refusal = "wrong token for vassal " + hello.vassal() + " worker " + hello.worker();
+            } else if (h.peerPid() > 0 && h.peerPid() != hello.pid()) {
+                refusal = "hello says pid " + hello.pid() + " but the socket belongs to pid " + h.peerPid();
+            } else if (h.peerPid() > 0 && ProcStat.session(h.peerPid()) != workerPid.getAsLong()) {
+                refusal = "pid " + h.peerPid() + " is not in the process tree of worker " + hello.worker()
+                        + " (pid " + workerPid.getAsLong() + ")";
+            } else if (h.peerUid() >= 0 && h.peerUid() != ProcStat.uid(workerPid.getAsLong())) {
+                refusal = "uid " + h.peerUid() + " is not the user worker " + hello.worker() + " runs as";
+            }
+            if (refusal != null) {
+                LOG.log(Level.WARNING, "agent socket: refused a hello from pid " + h.peerPid() + ": " + refusal);
+                agentServer.reject(h.connection(), refusal);
+                return;
+            }
+            long heartbeatMs = entry.vassal.settings().map(s -> s.heartbeat().toMillis()).orElse(0L);
+            agentServer.accept(h.connection(), new AgentServer.WorkerRef(hello.vassal(), hello.worker(),
+                    workerPid.getAsLong()), heartbeatMs > 0 ? heartbeatMs : DEFAULT_HEARTBEAT_MS);
+            entry.vassal.handle(new VassalEvent.AgentConnected(hello.worker(), workerPid.getAsLong(),
+                    hello.pid(), hello.runtime()));
+        }
+
+        private void message(AgentServer.MessageFrom m) {
+            Entry entry = vassals.get(m.worker().vassal());
+            if (entry == null) return;
+            int id = m.worker().worker();
+            long pid = m.worker().workerPid();
+            VassalEvent event = switch (m.message()) {
+                case Message.Heartbeat b -> new VassalEvent.Heartbeat(id, pid, m.peerPid(), b.seq(), b.uptimeMs(),
+                        b.progress().orElse(-1), b.gcPauseMs().orElse(-1), b.telemetry());
+                case Message.Ready r -> new VassalEvent.AgentReady(id, pid);
+                case Message.Reload r -> new VassalEvent.AgentReload(id, pid, r.reason());
+                case Message.Event ev -> new VassalEvent.AgentNote(id, pid, ev.severity().wireName(), ev.message());
+                case Message.Goodbye g -> new VassalEvent.AgentDisconnected(id, pid, m.peerPid(), "goodbye: " + g.reason());
+                case Message.Hello ignored -> null;
+                case Message.Welcome ignored -> null;
+                case Message.Error ignored -> null;
+            };
+            if (event != null) entry.vassal.handle(event);
         }
     }
 
@@ -449,9 +556,11 @@ public final class Emperor {
             Counter restarts = metrics.counter(MetricRegistry.name("vassal", vassal.name(), "restarts"));
             VassalStatus status = vassal.status();
             if (status.restarts() > restarts.getCount()) restarts.inc(status.restarts() - restarts.getCount());
+            publishTelemetry(status);
             if (vassal.state() == VassalState.STOPPED) {
                 vassals.remove(vassal.name());
                 logs.remove(vassal.name());
+                tokens.keySet().removeIf(k -> k.startsWith(vassal.name() + "/"));
                 if (sweepPending.isEmpty()) loop.schedule(SWEEP_DELAY, new SweepEscapees());
                 sweepPending.add(vassal.name());
                 metrics.removeMatching(MetricFilter.startsWith("vassal." + vassal.name() + "."));
@@ -464,7 +573,12 @@ public final class Emperor {
         @Override
         public Map<String, String> baseEnvironment(String vassalName, int workerId) {
             Map<String, String> env = new HashMap<>(baseEnvironment);
-            env.putAll(new WorkerEnvironment(vassalName, workerId, Optional.empty(), Optional.empty()).toVariables());
+            byte[] secret = new byte[16];
+            random.nextBytes(secret);
+            String token = java.util.HexFormat.of().formatHex(secret);
+            tokens.put(vassalName + "/" + workerId, token);
+            env.putAll(new WorkerEnvironment(vassalName, workerId, Optional.of(settings.agentSocket().toString()),
+                    Optional.of(token)).toVariables());
             return env;
         }
 
@@ -481,6 +595,36 @@ public final class Emperor {
                 logs.put(vassalName, t);
             }
             return t;
+        }
+
+        @Override
+        public Optional<Path> agentJar() {
+            return agentJar;
+        }
+
+        @Override
+        public boolean isStopped(long pid) {
+            return ProcStat.state(pid) == 'T' || ProcStat.state(pid) == 't';
+        }
+
+        @Override
+        public Duration requiredHeartbeat() {
+            return settings.requiredHeartbeat();
+        }
+
+        @Override
+        public void signal(long pid, Signal signal) {
+            try {
+                Posix.kill(pid, signal);
+            } catch (IllegalStateException e) {
+                LOG.log(Level.ERROR, e.getMessage());
+            }
+        }
+
+        @Override
+        public String recentOutput(String vassalName, String prefix, long sinceWallMs) {
+            LogTarget t = logs.get(vassalName);
+            return t == null ? "" : t.recent(prefix, sinceWallMs);
         }
 
         @Override

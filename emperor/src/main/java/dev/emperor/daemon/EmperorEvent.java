@@ -32,6 +32,10 @@ public sealed interface EmperorEvent {
     record SweepEscapees() implements EmperorEvent {
     }
 
+    /** Something arrived on the agent socket. */
+    record FromAgent(dev.emperor.heartbeat.AgentServer.Inbound inbound) implements EmperorEvent {
+    }
+
     /** Stop every vassal gracefully, then exit. A second one kills what is left. */
     record Shutdown(String reason) implements EmperorEvent {
     }

@@ -16,9 +16,10 @@ import java.util.Optional;
  * @param throttle       delay growth for vassals that fail right after start
  * @param rescanInterval the safety-net scan period, on top of kernel notifications
  * @param stats          where /stats is served, if anywhere
+ * @param requiredHeartbeat heartbeat silence after which a worker that reported before is hung
  */
 public record EmperorSettings(List<VassalSource> sources, Path runDir, Throttle throttle, Duration rescanInterval,
-                              Optional<InetSocketAddress> stats) {
+                              Optional<InetSocketAddress> stats, Duration requiredHeartbeat) {
 
     public EmperorSettings {
         sources = List.copyOf(sources);
@@ -26,6 +27,14 @@ public record EmperorSettings(List<VassalSource> sources, Path runDir, Throttle 
 
     public Path logDir() {
         return runDir.resolve("logs");
+    }
+
+    public Path agentSocket() {
+        return runDir.resolve("agent.sock");
+    }
+
+    public Path agentJar() {
+        return runDir.resolve("agent-bridge.jar");
     }
 
     public Path controlSocket() {

@@ -57,9 +57,25 @@ public final class StatsDocument {
                 wo.put("pid", w.pid());
                 wo.put("state", w.state().label());
                 wo.put("started_at_ms", w.startedAtMs());
-                wo.putNull("heartbeat_age_ms"); // no agent yet: null until a first heartbeat
+                wo.put("heartbeat_age_ms", w.heartbeatAgeMs()); // null until a first heartbeat
+                wo.put("health", w.health());
+                wo.put("agent_pid", w.agentPid());
+                wo.put("diagnosis", w.diagnosis());
+                ObjectNode telemetry = wo.putObject("telemetry");
+                new java.util.TreeMap<>(w.telemetry()).forEach((k, val) -> {
+                    if (val instanceof Double || val instanceof Float) telemetry.put(k, val.doubleValue());
+                    else telemetry.put(k, val.longValue());
+                });
                 wo.put("restarts", w.restarts());
                 wo.put("last_exit", w.lastExit());
+                if (w.lastRestart() == null) {
+                    wo.putNull("last_restart");
+                } else {
+                    ObjectNode r = wo.putObject("last_restart");
+                    r.put("reason", w.lastRestart().reason());
+                    r.put("at_ms", w.lastRestart().atMs());
+                    r.put("evidence", w.lastRestart().evidence());
+                }
             }
         }
         return root;
@@ -103,6 +119,32 @@ public final class StatsDocument {
             long live = v.workers().stream().filter(w -> w.pid() != null).count();
             sb.append("emperor_vassal_workers{vassal=\"").append(escape(v.name())).append("\"} ").append(live)
                     .append('\n');
+        }
+        sb.append("# HELP emperor_worker_heartbeat_age_seconds Seconds since each worker's last heartbeat.\n");
+        sb.append("# TYPE emperor_worker_heartbeat_age_seconds gauge\n");
+        for (VassalStatus v : s.vassals()) {
+            for (WorkerStatus w : v.workers()) {
+                if (w.heartbeatAgeMs() == null) continue;
+                sb.append("emperor_worker_heartbeat_age_seconds{vassal=\"").append(escape(v.name()))
+                        .append("\",worker=\"").append(w.id()).append("\"} ").append(w.heartbeatAgeMs() / 1000.0)
+                        .append('\n');
+            }
+        }
+        sb.append("# HELP emperor_worker_telemetry What each worker's agent reported last.\n");
+        sb.append("# TYPE emperor_worker_telemetry gauge\n");
+        for (var g : metrics.getGauges((n, m) -> n.startsWith("vassal.") && n.contains(".worker.")).entrySet()) {
+            // vassal.NAME.worker.ID.KEY; vassal names contain no dots? they may: split from the marker
+            String n = g.getKey();
+            int at = n.indexOf(".worker.");
+            String vassal = n.substring("vassal.".length(), at);
+            String rest = n.substring(at + ".worker.".length());
+            int dot = rest.indexOf('.');
+            if (dot < 0) continue;
+            Object value = g.getValue().getValue();
+            if (!(value instanceof Number num)) continue;
+            sb.append("emperor_worker_telemetry{vassal=\"").append(escape(vassal)).append("\",worker=\"")
+                    .append(rest, 0, dot).append("\",key=\"").append(escape(rest.substring(dot + 1))).append("\"} ")
+                    .append(num).append('\n');
         }
         for (Map.Entry<String, Counter> c : metrics.getCounters((n, m) -> n.startsWith("emperor.")).entrySet()) {
             String name = promName(c.getKey()) + "_total";

@@ -9,7 +9,15 @@ import static dev.emperor.vassal.VassalState.STARTING;
 import static dev.emperor.vassal.VassalState.STOPPED;
 import static dev.emperor.vassal.VassalState.STOPPING;
 
+import dev.emperor.vassal.VassalEvent.AgentConnected;
+import dev.emperor.vassal.VassalEvent.AgentDisconnected;
+import dev.emperor.vassal.VassalEvent.AgentNote;
+import dev.emperor.vassal.VassalEvent.AgentReady;
+import dev.emperor.vassal.VassalEvent.AgentReload;
 import dev.emperor.vassal.VassalEvent.BackoffElapsed;
+import dev.emperor.vassal.VassalEvent.Heartbeat;
+import dev.emperor.vassal.VassalEvent.HeartbeatDeadline;
+import dev.emperor.vassal.VassalEvent.HungKill;
 import dev.emperor.vassal.VassalEvent.ConfigInvalid;
 import dev.emperor.vassal.VassalEvent.ConfigLoaded;
 import dev.emperor.vassal.VassalEvent.ReloadRequested;
@@ -48,6 +56,8 @@ public final class Vassal {
     private static final System.Logger LOG = System.getLogger("emperor.vassal");
     /** The slot id of the preload step, which runs before the workers. */
     static final int PRELOAD = 0;
+    /** Time a JVM gets to print its thread dump after SIGQUIT before it is killed. */
+    static final Duration DUMP_WAIT = Duration.ofMillis(500);
 
     private final String name;
     private final Path configFile;
@@ -99,6 +109,12 @@ public final class Vassal {
         return java.util.Optional.ofNullable(settings);
     }
 
+    /** The pid of worker {@code id}'s live process, if it has one. */
+    public java.util.OptionalLong workerPid(int id) {
+        if (id < 1 || id > workers.length || workers[id - 1].process == null) return java.util.OptionalLong.empty();
+        return java.util.OptionalLong.of(workers[id - 1].pid);
+    }
+
     /** Processes of this vassal still alive (being stopped or not). */
     public boolean hasLiveWorkers() {
         if (preload.process != null) return true;
@@ -119,6 +135,14 @@ public final class Vassal {
             case StopDeadline e -> onStopDeadline(e);
             case BackoffElapsed e -> onBackoffElapsed(e);
             case ReplaceWorker e -> onReplaceWorker(e);
+            case AgentConnected e -> onAgentConnected(e);
+            case Heartbeat e -> onHeartbeat(e);
+            case AgentReady e -> onAgentReady(e);
+            case AgentReload e -> onAgentReload(e);
+            case AgentNote e -> onAgentNote(e);
+            case AgentDisconnected e -> onAgentDisconnected(e);
+            case HeartbeatDeadline e -> onHeartbeatDeadline(e);
+            case HungKill e -> onHungKill(e);
         }
         host.changed(this);
     }
@@ -242,6 +266,7 @@ public final class Vassal {
         w.process = null;
         w.readyTimer.cancel();
         w.stopTimer.cancel();
+        w.heartbeatDeadline.cancel();
         boolean asked = w.state == WorkerState.STOPPING;
         boolean replace = w.replace;
         w.replace = false;
@@ -401,6 +426,275 @@ public final class Vassal {
         }
     }
 
+
+    // ---- the agent: heartbeats, readiness, hung and deadlocked workers -----------------------
+
+    private void onAgentConnected(AgentConnected e) {
+        Worker w = worker(e.workerId(), e.workerPid());
+        if (w == null) return;
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED -> {
+                w.agentPid = e.agentPid();
+                w.diagnosis = null;
+                log(Level.INFO, w.label() + ": agent connected from pid " + e.agentPid()
+                        + (e.agentPid() != w.pid ? " (a process the worker started)" : "")
+                        + (e.runtime() == null || e.runtime().isEmpty() ? "" : ", " + e.runtime()));
+            }
+            case INVALID, STOPPED -> {
+                // no workers here
+            }
+        }
+    }
+
+    private void onHeartbeat(Heartbeat e) {
+        Worker w = worker(e.workerId(), e.workerPid());
+        if (w == null) return;
+        long now = host.nowMillis();
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF, RELOADING -> {
+                if (w.state == WorkerState.STOPPING) {
+                    recordBeat(w, e, now);
+                    return;
+                }
+                boolean first = w.beats == 0;
+                recordBeat(w, e, now);
+                if (w.hung) {
+                    log(Level.INFO, w.label() + " sends heartbeats again");
+                    w.hung = false;
+                }
+                armHeartbeatDeadline(w, requiredSilence(w));
+                checkDeadlock(w);
+                if (first && w.state == WorkerState.STARTING && w.settings.heartbeat().isPositive()) {
+                    becomeReady(w, "first heartbeat");
+                }
+            }
+            case STOPPING, FAILED -> recordBeat(w, e, now);
+            case INVALID, STOPPED -> {
+                // no workers here
+            }
+        }
+    }
+
+    private void onAgentReady(AgentReady e) {
+        Worker w = worker(e.workerId(), e.workerPid());
+        if (w == null || w.state != WorkerState.STARTING) return;
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF, RELOADING -> becomeReady(w, "the app said ready");
+            case STOPPING, FAILED, INVALID, STOPPED -> {
+                // too late to matter
+            }
+        }
+    }
+
+    private void onAgentReload(AgentReload e) {
+        Worker w = worker(e.workerId(), e.workerPid());
+        if (w == null) return;
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF -> {
+                log(Level.INFO, w.label() + " asked for a reload: " + e.reason());
+                onReload("the app asked: " + e.reason());
+            }
+            case RELOADING, STOPPING, FAILED, INVALID, STOPPED -> log(Level.INFO, w.label()
+                    + " asked for a reload, ignored while " + state.label());
+        }
+    }
+
+    private void onAgentNote(AgentNote e) {
+        Worker w = worker(e.workerId(), e.workerPid());
+        if (w == null) return;
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED -> {
+                Level level = switch (e.severity()) {
+                    case "error" -> Level.ERROR;
+                    case "warning" -> Level.WARNING;
+                    default -> Level.INFO;
+                };
+                log(level, w.label() + " says: " + e.message());
+                w.lastNote = e.severity() + ": " + e.message();
+            }
+            case INVALID, STOPPED -> {
+                // no workers here
+            }
+        }
+    }
+
+    private void onAgentDisconnected(AgentDisconnected e) {
+        Worker w = worker(e.workerId(), e.workerPid());
+        if (w == null) return;
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED, INVALID, STOPPED -> {
+                if (e.agentPid() == w.agentPid) w.agentPid = 0;
+                log(Level.DEBUG, w.label() + ": agent of pid " + e.agentPid() + " disconnected (" + e.why() + ")");
+            }
+        }
+    }
+
+    private void onHeartbeatDeadline(HeartbeatDeadline e) {
+        Worker w = worker(e.workerId(), e.workerPid());
+        if (w == null || e.generation() != w.heartbeatGeneration || w.state == WorkerState.STOPPING) return;
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF, RELOADING -> {
+                if (w.beats == 0) {
+                    w.diagnosis = silentDiagnosis(w);
+                    log(Level.WARNING, w.label() + " (pid " + w.pid + "): " + w.diagnosis);
+                    if (w.state == WorkerState.STARTING) becomeReady(w, "no heartbeat within heartbeat-grace");
+                    return;
+                }
+                long silentMs = host.nowMillis() - w.lastBeatMono;
+                w.hung = true;
+                beginKill(w, "hung: no heartbeat for " + seconds(silentMs) + " (required-heartbeat is "
+                        + seconds(host.requiredHeartbeat().toMillis()) + ")" + lastBeatDetail(w));
+            }
+            case STOPPING, FAILED, INVALID, STOPPED -> {
+                // being stopped anyway
+            }
+        }
+    }
+
+    private void onHungKill(HungKill e) {
+        Worker w = worker(e.workerId(), e.workerPid());
+        if (w == null || w.state == WorkerState.STOPPING) return;
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF, RELOADING -> {
+                String evidence = host.recentOutput(name, "[" + w.label() + "] ", w.dumpRequestedWall);
+                w.lastRestart = new WorkerStatus.RestartRecord(e.reason(), host.wallMillis(),
+                        evidence.isEmpty() ? "no output after SIGQUIT (a stopped or non-JVM process prints no thread dump)"
+                                : evidence);
+                restarts++;
+                w.restarts++;
+                log(Level.WARNING, w.label() + " (pid " + w.pid + ") " + e.reason() + "; killing it"
+                        + (evidence.isEmpty() ? "" : " (thread dump kept in /stats and in the log)"));
+                stopWorker(w, true);
+                host.signalGroup(w.pid, Signal.KILL); // a hung process will not honour a polite stop
+            }
+            case STOPPING, FAILED, INVALID, STOPPED -> {
+                // being stopped anyway
+            }
+        }
+    }
+
+    /** Asks the worker's JVM for a thread dump (SIGQUIT), then kills it once the dump is in. */
+    private void beginKill(Worker w, String reason) {
+        w.heartbeatDeadline.cancel();
+        long target = w.agentPid > 0 ? w.agentPid : w.pid;
+        w.dumpRequestedWall = host.wallMillis();
+        if (host.isStopped(target)) {
+            // A stopped process prints nothing: do not wait for a dump that cannot come.
+            host.schedule(this, Duration.ZERO, new HungKill(w.id, w.pid, reason + "; the process was stopped"
+                    + " (SIGSTOP or a debugger)"));
+            return;
+        }
+        log(Level.WARNING, w.label() + " (pid " + w.pid + ") " + reason + "; asking pid " + target
+                + " for a thread dump (SIGQUIT)");
+        host.signal(target, Signal.QUIT);
+        host.schedule(this, DUMP_WAIT, new HungKill(w.id, w.pid, reason));
+    }
+
+    private void recordBeat(Worker w, Heartbeat e, long now) {
+        w.beats++;
+        w.lastBeatMono = now;
+        w.telemetry = e.telemetry();
+        if (e.agentPid() > 0) w.agentPid = e.agentPid();
+        w.lastGcPauseMs = e.gcPauseMs();
+        if (e.progress() >= 0) {
+            w.stalledBeats = e.progress() == w.lastProgress ? w.stalledBeats + 1 : 0;
+            w.lastProgress = e.progress();
+        }
+    }
+
+    private void checkDeadlock(Worker w) {
+        Number deadlocked = w.telemetry.get("threads.deadlocked");
+        if (deadlocked == null || deadlocked.longValue() <= 0) {
+            w.deadlockBeats = 0;
+            return;
+        }
+        w.deadlockBeats++;
+        if (w.deadlockBeats == 2) {
+            String what = "deadlocked: " + deadlocked.longValue() + " thread(s) reported in 2 heartbeats in a row";
+            if (w.settings.restartOnDeadlock()) {
+                beginKill(w, what);
+            } else {
+                log(Level.ERROR, w.label() + " (pid " + w.pid + ") " + what
+                        + "; set restart-on-deadlock = true to restart it automatically");
+            }
+        }
+    }
+
+    private void becomeReady(Worker w, String why) {
+        w.readyTimer.cancel();
+        markReady(w);
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF -> {
+                VassalState next = activeState();
+                if (next == RUNNING) vassalFailures = 0;
+                moveTo(next, w.label() + " ready (" + why + ")");
+            }
+            case RELOADING -> {
+                if (chain != null && w.id == chain.slot) advanceChain();
+            }
+            case STOPPING, FAILED, INVALID, STOPPED -> {
+                // nothing waits for it
+            }
+        }
+    }
+
+    private Duration requiredSilence(Worker w) {
+        Duration required = host.requiredHeartbeat();
+        Duration twoBeats = w.settings.heartbeat().multipliedBy(2);
+        return required.compareTo(twoBeats) >= 0 ? required : twoBeats; // never less than two intervals
+    }
+
+    private void armHeartbeatDeadline(Worker w, Duration after) {
+        w.heartbeatDeadline.cancel();
+        w.heartbeatGeneration = ++generation;
+        w.heartbeatDeadline = host.schedule(this, after, new HeartbeatDeadline(w.id, w.pid, w.heartbeatGeneration));
+    }
+
+    /** The seed's trap, diagnosed: why a worker that should report does not. */
+    private String silentDiagnosis(Worker w) {
+        VassalSettings s = w.settings;
+        String base = "expected heartbeats every " + seconds(s.heartbeat().toMillis()) + " but none arrived within"
+                + " heartbeat-grace (" + seconds(s.heartbeatGrace().toMillis()) + "): ";
+        if (w.agentPid > 0) {
+            return base + "an agent connected (pid " + w.agentPid + ") but sent no heartbeat; is its thread alive?";
+        }
+        if (!s.reload().lazyApps() && s.reload().preload().isPresent()) {
+            return base + "the agent is not running in the worker. With lazy-apps = false the app is loaded once"
+                    + " by the preload step, and an agent thread started there does not live on in the workers;"
+                    + " set lazy-apps = true, or start the agent in each worker (agent = true for a JVM, or"
+                    + " agent-bridge run-program)";
+        }
+        if (!s.agent()) {
+            return base + "no agent is running in the worker. For a JVM set agent = true (or start it under"
+                    + " 'agent-bridge run-program', or call EmperorAgent.start() first thing in main); for other"
+                    + " runtimes use a client of docs/protocol.md; or set heartbeat = 0";
+        }
+        return base + "agent = true, but no JVM of this worker loaded it: a launcher may start the JVM with"
+                + " JAVA_TOOL_OPTIONS cleared, or the program is not a JVM at all; for a [uwsgi] app check"
+                + " enable-threads and single-interpreter";
+    }
+
+    private static String lastBeatDetail(Worker w) {
+        StringBuilder sb = new StringBuilder();
+        if (w.lastGcPauseMs > 1000) sb.append("; the last heartbeat reported ").append(w.lastGcPauseMs)
+                .append(" ms of GC pauses: a long GC, not a deadlock, is the likely cause");
+        if (w.stalledBeats >= 3) sb.append("; its progress counter had not moved for ").append(w.stalledBeats)
+                .append(" heartbeats");
+        return sb.toString();
+    }
+
+    private String health(Worker w) {
+        if (w.process == null) return null;
+        if (!w.settings.heartbeat().isPositive() && w.beats == 0) return "no-agent";
+        if (w.hung) return "hung";
+        if (w.beats == 0) return w.diagnosis != null ? "silent" : "waiting";
+        if (w.deadlockBeats >= 2) return "deadlocked";
+        long interval = Math.max(1, w.settings.heartbeat().toMillis());
+        if (w.lastGcPauseMs > interval / 2) return "gc";
+        if (w.stalledBeats >= 3) return "stuck";
+        return "ok";
+    }
+
     // ---- actions ----------------------------------------------------------------------------
 
     private void workerDied(Worker w, long pid, String how, long upMs) {
@@ -443,6 +737,7 @@ public final class Vassal {
                 next[i].restarts = workers[i].restarts;
                 next[i].replacements = workers[i].replacements;
                 next[i].lastExit = workers[i].lastExit;
+                next[i].lastRestart = workers[i].lastRestart;
             }
         }
         workers = next;
@@ -548,6 +843,11 @@ public final class Vassal {
     private void spawn(Worker w, VassalSettings s) {
         Map<String, String> env = new HashMap<>(host.baseEnvironment(name, Math.max(1, w.id)));
         env.putAll(s.environment());
+        if (s.agent() && w.id != PRELOAD) {
+            // Every JVM the worker starts loads the agent; the emperor tells which one is the worker.
+            host.agentJar().ifPresent(jar -> env.merge("JAVA_TOOL_OPTIONS", "-javaagent:" + jar,
+                    (old, add) -> old.isBlank() ? add : old + " " + add));
+        }
         Path logFile = s.logFile().orElseGet(() -> host.defaultLogFile(name));
         log = host.logTarget(name, logFile, s.logMaxBytes());
         List<String> argv = w.id == PRELOAD ? s.reload().preload().orElseThrow() : s.argv();
@@ -561,8 +861,22 @@ public final class Vassal {
             w.startedMono = host.nowMillis();
             w.startedWall = host.wallMillis();
             host.watchExit(this, w.id, p);
+            w.agentPid = 0;
+            w.beats = 0;
+            w.lastGcPauseMs = -1;
+            w.lastProgress = -1;
+            w.stalledBeats = 0;
+            w.deadlockBeats = 0;
+            w.hung = false;
+            w.diagnosis = null;
+            w.telemetry = Map.of();
             if (w.id != PRELOAD) {
-                w.readyTimer = host.schedule(this, s.readyAfter(), new WorkerReady(w.id, w.pid));
+                if (s.heartbeat().isPositive()) {
+                    // Ready at the first heartbeat; a slow start is not a hang (heartbeat-grace).
+                    armHeartbeatDeadline(w, s.heartbeatGrace());
+                } else {
+                    w.readyTimer = host.schedule(this, s.readyAfter(), new WorkerReady(w.id, w.pid));
+                }
             }
             w.launchError = null;
             log(Level.INFO, w.label() + " started (pid " + w.pid + ")");
@@ -630,6 +944,7 @@ public final class Vassal {
 
     private void stopWorker(Worker w, boolean replace) {
         w.readyTimer.cancel();
+        w.heartbeatDeadline.cancel();
         w.state = WorkerState.STOPPING;
         w.replace = replace;
         host.signalGroup(w.pid, w.settings.stopSignal());
@@ -718,8 +1033,10 @@ public final class Vassal {
         List<WorkerStatus> ws = new ArrayList<>(workers.length);
         for (Worker w : workers) {
             boolean alive = w.process != null;
+            Long age = alive && w.beats > 0 ? host.nowMillis() - w.lastBeatMono : null;
             ws.add(new WorkerStatus(w.id, alive ? w.pid : null, w.state, alive ? w.startedWall : null, w.restarts,
-                    w.lastExit));
+                    w.lastExit, age, alive && w.agentPid > 0 ? w.agentPid : null, health(w),
+                    alive ? w.telemetry : Map.of(), alive ? w.diagnosis : null, w.lastRestart));
         }
         return new VassalStatus(name, configFile, state, restarts, error(), lastExit, ws,
                 log == null ? null : log.file(), log == null ? 0 : log.droppedLines(), log == null ? null : log.error());
@@ -765,6 +1082,22 @@ public final class Vassal {
         String lastExit;
         /** Why the last launch failed, until one succeeds. */
         String launchError;
+        // agent state, reset at each spawn
+        long agentPid;
+        long beats;
+        long lastBeatMono;
+        long lastGcPauseMs = -1;
+        long lastProgress = -1;
+        int stalledBeats;
+        int deadlockBeats;
+        boolean hung;
+        String diagnosis;
+        String lastNote;
+        long dumpRequestedWall;
+        long heartbeatGeneration;
+        Map<String, Number> telemetry = Map.of();
+        WorkerStatus.RestartRecord lastRestart;
+        Cancellable heartbeatDeadline = Cancellable.NONE;
         long backoffGeneration;
         Cancellable readyTimer = Cancellable.NONE;
         Cancellable stopTimer = Cancellable.NONE;

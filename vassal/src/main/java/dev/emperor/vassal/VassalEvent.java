@@ -39,6 +39,42 @@ public sealed interface VassalEvent {
     record ReplaceWorker(int workerId, long pid, String reason) implements VassalEvent {
     }
 
+    /** An agent in the worker's process tree was recognised ({@code agentPid} is its JVM or process). */
+    record AgentConnected(int workerId, long workerPid, long agentPid, String runtime) implements VassalEvent {
+    }
+
+    /**
+     * A heartbeat: {@code progress} and {@code gcPauseMs} are -1 when not reported;
+     * {@code telemetry} is the agent's flat map of numbers.
+     */
+    record Heartbeat(int workerId, long workerPid, long agentPid, long seq, long uptimeMs, long progress,
+                     long gcPauseMs, java.util.Map<String, Number> telemetry) implements VassalEvent {
+    }
+
+    /** The app said it is ready to serve. */
+    record AgentReady(int workerId, long workerPid) implements VassalEvent {
+    }
+
+    /** The app asked to be reloaded. */
+    record AgentReload(int workerId, long workerPid, String reason) implements VassalEvent {
+    }
+
+    /** The app reported something for the operator. */
+    record AgentNote(int workerId, long workerPid, String severity, String message) implements VassalEvent {
+    }
+
+    /** An agent's connection ended. */
+    record AgentDisconnected(int workerId, long workerPid, long agentPid, String why) implements VassalEvent {
+    }
+
+    /** The time by which the next heartbeat (or the first, after the grace period) was due. */
+    record HeartbeatDeadline(int workerId, long workerPid, long generation) implements VassalEvent {
+    }
+
+    /** The thread dump of a hung worker has had time to arrive: kill it now. */
+    record HungKill(int workerId, long workerPid, String reason) implements VassalEvent {
+    }
+
     /** A worker slot's throttle delay is over ({@code workerId} 0: the whole vassal's). */
     record BackoffElapsed(int workerId, long generation) implements VassalEvent {
     }

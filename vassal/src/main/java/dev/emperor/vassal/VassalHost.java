@@ -39,6 +39,24 @@ public interface VassalHost {
 
     Throttle throttle();
 
+    /** The agent bridge jar to put in JAVA_TOOL_OPTIONS for {@code agent = true}, if there is one. */
+    java.util.Optional<Path> agentJar();
+
+    /** Heartbeat silence after which a worker that has reported before is hung. */
+    Duration requiredHeartbeat();
+
+    /** Whether {@code pid} is stopped (SIGSTOP, a debugger), from its state in /proc. */
+    boolean isStopped(long pid);
+
+    /** Sends {@code signal} to one process (a worker's JVM, for a thread dump). */
+    void signal(long pid, dev.emperor.vassal.process.Signal signal);
+
+    /**
+     * The lines a worker printed since {@code sinceWallMs} (for a thread dump to keep with its
+     * restart record), at most about 64 KiB, or "" if none.
+     */
+    String recentOutput(String vassalName, String prefix, long sinceWallMs);
+
     /** Monotonic milliseconds. */
     long nowMillis();
 

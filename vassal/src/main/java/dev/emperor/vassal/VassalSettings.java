@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  * @param maxFastFailures consecutive fast failures after which the vassal is failed (0: never)
  * @param heartbeat      seconds between the agent's heartbeats (zero: none expected)
  * @param agent          inject the agent bridge into the workers' JVMs
+ * @param heartbeatGrace how long a new worker may take to send its first heartbeat
+ * @param restartOnDeadlock restart a worker whose agent reports deadlocked threads twice in a row
  */
 public record VassalSettings(
         String name,
@@ -58,7 +60,9 @@ public record VassalSettings(
         long logMaxBytes,
         int maxFastFailures,
         Duration heartbeat,
-        boolean agent) {
+        boolean agent,
+        Duration heartbeatGrace,
+        boolean restartOnDeadlock) {
 
     public static final int MAX_PROCESSES = 4096;
 
@@ -115,6 +119,8 @@ public record VassalSettings(
         LIMIT_AS("limit-as", "int", "maximum address space per worker in MB (RLIMIT_AS)"),
         LIMIT_CORE("limit-core", "size", "maximum core dump size (RLIMIT_CORE)"),
         HEARTBEAT("heartbeat", "duration", "seconds between the agent's heartbeats (default 0: none expected)"),
+        HEARTBEAT_GRACE("heartbeat-grace", "duration", "seconds a new worker may take to send its first heartbeat (default 60)"),
+        RESTART_ON_DEADLOCK("restart-on-deadlock", "bool", "restart a worker whose agent reports deadlocked threads twice in a row (default false)"),
         AGENT("agent", "bool", "inject the agent bridge into the workers' JVMs (default false)");
 
         private final String key;
@@ -236,6 +242,8 @@ public record VassalSettings(
         long logMax = size(single.get(Option.LOG_MAXSIZE), 0, errors);
         Duration heartbeat = seconds(single.get(Option.HEARTBEAT), Duration.ZERO, errors);
         boolean agent = bool(single.get(Option.AGENT), false, errors);
+        Duration grace = seconds(single.get(Option.HEARTBEAT_GRACE), Duration.ofSeconds(60), errors);
+        boolean restartOnDeadlock = bool(single.get(Option.RESTART_ON_DEADLOCK), false, errors);
 
         Optional<String> uid = account(single.get(Option.UID), errors);
         Optional<String> gid = account(single.get(Option.GID), errors);
@@ -264,7 +272,8 @@ public record VassalSettings(
         }
         return new VassalSettings(name, file, argv, processes, master, env, directory, stopSignal, mercy, logFile,
                 readyAfter, new ReloadSettings(lazyApps, preload, reloadSignal, touchReload, rssMb),
-                new ProcessLimits(uid, gid, umask, rlimits), logMax, maxFastFailures, heartbeat, agent);
+                new ProcessLimits(uid, gid, umask, rlimits), logMax, maxFastFailures, heartbeat, agent, grace,
+                restartOnDeadlock);
     }
 
     private static List<String> words(OptionValue v, boolean shell, List<ConfigError> errors) {

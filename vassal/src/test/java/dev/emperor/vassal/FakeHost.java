@@ -133,6 +133,36 @@ final class FakeHost implements VassalHost {
         return throttle;
     }
 
+    /** Signals sent to single processes (thread dumps), in order. */
+    final List<String> pidSignals = new ArrayList<>();
+    Duration requiredHeartbeat = Duration.ofSeconds(30);
+    String recentOutput = "";
+
+    @Override
+    public java.util.Optional<Path> agentJar() {
+        return java.util.Optional.of(Path.of("/run/emperor-test/agent-bridge.jar"));
+    }
+
+    @Override
+    public boolean isStopped(long pid) {
+        return false;
+    }
+
+    @Override
+    public Duration requiredHeartbeat() {
+        return requiredHeartbeat;
+    }
+
+    @Override
+    public void signal(long pid, Signal signal) {
+        pidSignals.add(pid + " " + signal);
+    }
+
+    @Override
+    public String recentOutput(String vassalName, String prefix, long sinceWallMs) {
+        return recentOutput;
+    }
+
     @Override
     public long nowMillis() {
         return now;

@@ -26,6 +26,14 @@ public final class LogTarget {
     private final AtomicLong rotations = new AtomicLong();
     private final AtomicReference<String> error = new AtomicReference<>();
 
+    /** The newest output, kept to attach a hung worker's thread dump to its restart record. */
+    private static final int RECENT_BYTES = 512 << 10;
+    private final java.util.ArrayDeque<Recent> recent = new java.util.ArrayDeque<>();
+    private long recentBytes;
+
+    private record Recent(long atMs, byte[] data) {
+    }
+
     // writer-thread state
     private FileChannel channel;
     private long size;
@@ -68,6 +76,7 @@ public final class LogTarget {
 
     /** Appends one chunk of whole lines; on failure counts them as dropped. Writer thread only. */
     void write(byte[] data, int lines) {
+        remember(data);
         try {
             if (channel == null) open();
             int off = 0;
@@ -110,6 +119,29 @@ public final class LogTarget {
             if (data[i] == '\n') return i + 1;
         }
         return data.length;
+    }
+
+    private synchronized void remember(byte[] data) {
+        recent.addLast(new Recent(System.currentTimeMillis(), data));
+        recentBytes += data.length;
+        while (recentBytes > RECENT_BYTES && recent.size() > 1) {
+            recentBytes -= recent.removeFirst().data.length;
+        }
+    }
+
+    /**
+     * The lines starting with {@code prefix} written since {@code sinceMs} (wall clock), without
+     * the prefix, at most the last 64 KiB of them. Even a full disk keeps these.
+     */
+    public synchronized String recent(String prefix, long sinceMs) {
+        StringBuilder sb = new StringBuilder();
+        for (Recent r : recent) {
+            if (r.atMs < sinceMs) continue;
+            for (String line : new String(r.data, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                if (line.startsWith(prefix)) sb.append(line, prefix.length(), line.length()).append('\n');
+            }
+        }
+        return sb.length() <= 65536 ? sb.toString() : sb.substring(sb.length() - 65536);
     }
 
     private void open() throws IOException {

@@ -2,6 +2,7 @@ package dev.emperor.vassal.process;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
@@ -56,6 +57,9 @@ public final class Posix {
         int eventfd(int initval, int flags) throws LastErrorException;
 
         int geteuid();
+
+        int getsockopt(int fd, int level, int option, Pointer value, com.sun.jna.ptr.IntByReference len)
+                throws LastErrorException;
     }
 
     private static final class Holder {
@@ -88,6 +92,22 @@ public final class Posix {
         } catch (LastErrorException e) {
             if (e.getErrorCode() == ESRCH) return false;
             throw new IllegalStateException("killpg(" + pgid + ", " + signal + ") failed: errno " + e.getErrorCode(), e);
+        }
+    }
+
+    /**
+     * The credentials of the process at the other end of a connected Unix socket
+     * (SO_PEERCRED), as {@code {pid, uid, gid}}, or null when the kernel will not say.
+     */
+    public static long[] peerCredentials(int fd) {
+        Memory ucred = new Memory(12);
+        com.sun.jna.ptr.IntByReference len = new com.sun.jna.ptr.IntByReference(12);
+        try {
+            Holder.LIBC.getsockopt(fd, 1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, ucred, len);
+            return new long[] {ucred.getInt(0), Integer.toUnsignedLong(ucred.getInt(4)),
+                    Integer.toUnsignedLong(ucred.getInt(8))};
+        } catch (LastErrorException e) {
+            return null;
         }
     }
 
