@@ -100,6 +100,36 @@ class AgentTest {
     }
 
     @Test
+    void thePythonExampleReportsHeartbeatsAndProgress() throws Exception {
+        Path example = Path.of(System.getProperty("emperor.root")).resolve("examples/python-agent").toAbsolutePath();
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        writeVassal("py.ini", "[vassal]\nchdir = " + example + "\ncommand = python3 -u app.py " + marker
+                + "\nenv = PORT=" + port + "\nheartbeat = 1\n");
+        EmperorProcess emperor = emperor();
+        JsonNode[] worker = new JsonNode[1];
+        await().atMost(SOON).until(() -> {
+            worker[0] = emperor.vassal("py").map(v -> v.path("workers").path(0)).orElse(null);
+            return worker[0] != null && worker[0].path("heartbeat_age_ms").isNumber();
+        });
+
+        for (int i = 0; i < 3; i++) {
+            java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create("http://127.0.0.1:" + port
+                    + "/").toURL().openConnection();
+            assertThat(c.getResponseCode()).isEqualTo(200);
+            c.getInputStream().readAllBytes();
+        }
+
+        await().atMost(SOON).until(() -> emperor.vassal("py").orElseThrow().path("workers").path(0).path("telemetry")
+                .size() > 0);
+        JsonNode w = emperor.vassal("py").orElseThrow().path("workers").path(0);
+        assertThat(w.path("agent_pid").asLong()).isEqualTo(w.path("pid").asLong());
+        assertThat(w.path("health").asText()).isIn("ok", "idle");
+    }
+
+    @Test
     void anUnchangedThirdPartyJvmProgramReportsThroughAgentTrue() throws Exception {
         Path jwebserver = EmperorProcess.javaBinary().resolveSibling("jwebserver");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(jwebserver), "needs the JDK's jwebserver");

@@ -596,6 +596,15 @@ public final class Vassal {
         w.telemetry = e.telemetry();
         if (e.agentPid() > 0) w.agentPid = e.agentPid();
         w.lastGcPauseMs = e.gcPauseMs();
+        Number cpu = e.telemetry().get("cpu.process_ns");
+        if (cpu != null) {
+            long interval = Math.max(1, w.settings.heartbeat().toMillis());
+            w.busy = w.lastCpuNs >= 0 && (cpu.longValue() - w.lastCpuNs) / 1_000_000 > interval / 2;
+            w.lastCpuNs = cpu.longValue();
+        }
+        for (var t : e.telemetry().entrySet()) {
+            if (t.getKey().endsWith("in_flight") && t.getValue().longValue() > 0) w.busy = true;
+        }
         if (e.progress() >= 0) {
             w.stalledBeats = e.progress() == w.lastProgress ? w.stalledBeats + 1 : 0;
             w.lastProgress = e.progress();
@@ -691,7 +700,7 @@ public final class Vassal {
         if (w.deadlockBeats >= 2) return "deadlocked";
         long interval = Math.max(1, w.settings.heartbeat().toMillis());
         if (w.lastGcPauseMs > interval / 2) return "gc";
-        if (w.stalledBeats >= 3) return "stuck";
+        if (w.stalledBeats >= 3) return w.busy ? "stuck" : "idle";
         return "ok";
     }
 
@@ -866,6 +875,8 @@ public final class Vassal {
             w.lastGcPauseMs = -1;
             w.lastProgress = -1;
             w.stalledBeats = 0;
+            w.busy = false;
+            w.lastCpuNs = -1;
             w.deadlockBeats = 0;
             w.hung = false;
             w.diagnosis = null;
@@ -1089,6 +1100,9 @@ public final class Vassal {
         long lastGcPauseMs = -1;
         long lastProgress = -1;
         int stalledBeats;
+        /** Burning CPU, or reporting requests in flight (a telemetry key ending in "in_flight"). */
+        boolean busy;
+        long lastCpuNs = -1;
         int deadlockBeats;
         boolean hung;
         String diagnosis;

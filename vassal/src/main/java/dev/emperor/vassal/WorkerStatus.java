@@ -7,8 +7,10 @@ import java.util.Map;
  * process runs in the slot; {@code heartbeatAgeMs} is null until its first heartbeat.
  *
  * @param health      what the heartbeats say: {@code no-agent} (none expected), {@code waiting}
- *                    (none yet), {@code ok}, {@code gc} (long collections), {@code stuck} (no
- *                    progress), {@code deadlocked}, {@code hung}, {@code silent} (never reported)
+ *                    (none yet), {@code ok}, {@code gc} (long collections), {@code idle} (no
+ *                    progress, nothing to do), {@code stuck} (no progress while busy: CPU or
+ *                    requests in flight), {@code deadlocked}, {@code hung}, {@code silent}
+ *                    (never reported)
  * @param diagnosis   why the worker is not reporting, in an operator's words, or null
  * @param lastRestart why the last unplanned restart of this slot happened, with evidence
  */
