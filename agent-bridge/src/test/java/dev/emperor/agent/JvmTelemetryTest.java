@@ -1,0 +1,81 @@
+package dev.emperor.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.ReentrantLock;
+import org.junit.jupiter.api.Test;
+
+class JvmTelemetryTest {
+
+    @Test
+    void readsEveryDocumentedFigure() {
+        Map<String, Number> out = new LinkedHashMap<>();
+        JvmTelemetry jvm = new JvmTelemetry();
+        long pause = jvm.collect(TelemetrySink.of(out));
+
+        assertThat(pause).isGreaterThanOrEqualTo(0);
+        assertThat(out).containsKeys("heap.used", "heap.committed", "nonheap.used", "nonheap.committed", "threads",
+                "threads.daemon", "threads.deadlocked", "cpu.process_ns", "uptime_ms", "classes.loaded");
+        assertThat(out.keySet()).filteredOn(k -> k.startsWith("gc.")).isNotEmpty()
+                .allMatch(k -> k.matches("gc\\.[A-Za-z0-9_.:-]+\\.(count|time_ms)"));
+        assertThat(out.values()).allMatch(v -> v instanceof Long);
+        assertThat(jvm.collect(TelemetrySink.of(new LinkedHashMap<>()))).as("pause since the previous call").isGreaterThanOrEqualTo(0);
+        assertThat(jvm.currentThreadCpuNanos()).isPositive();
+    }
+
+    @Test
+    void concurrentCollectorsDoNotCountAsPauses() {
+        assertThat(JvmTelemetry.isPauseCollector("G1 Young Generation")).isTrue();
+        assertThat(JvmTelemetry.isPauseCollector("G1 Old Generation")).isTrue();
+        assertThat(JvmTelemetry.isPauseCollector("ZGC Pauses")).isTrue();
+        assertThat(JvmTelemetry.isPauseCollector("G1 Concurrent GC")).isFalse();
+        assertThat(JvmTelemetry.isPauseCollector("ZGC Cycles")).isFalse();
+        assertThat(JvmTelemetry.isPauseCollector("Shenandoah Cycles")).isFalse();
+    }
+
+    @Test
+    void countsDeadlockedThreads() throws Exception {
+        // Interruptible locks: the test can undo the deadlock afterwards.
+        ReentrantLock a = new ReentrantLock();
+        ReentrantLock b = new ReentrantLock();
+        CountDownLatch bothHoldOne = new CountDownLatch(2);
+        Thread t1 = new Thread(() -> cross(a, b, bothHoldOne), "deadlock-1");
+        Thread t2 = new Thread(() -> cross(b, a, bothHoldOne), "deadlock-2");
+        t1.setDaemon(true);
+        t2.setDaemon(true);
+        t1.start();
+        t2.start();
+        try {
+            JvmTelemetry jvm = new JvmTelemetry();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+                Map<String, Number> out = new LinkedHashMap<>();
+                jvm.collect(TelemetrySink.of(out));
+                return out.get("threads.deadlocked").longValue() == 2;
+            });
+        } finally {
+            t1.interrupt();
+            t2.interrupt();
+            t1.join(5_000);
+            t2.join(5_000);
+        }
+    }
+
+    private static void cross(ReentrantLock first, ReentrantLock second, CountDownLatch bothHoldOne) {
+        try {
+            first.lockInterruptibly();
+            try {
+                bothHoldOne.countDown();
+                bothHoldOne.await();
+                second.lockInterruptibly();
+                second.unlock();
+            } finally {
+                first.unlock();
+            }
+        } catch (InterruptedException e) {
+            // released by the test
+        }
+    }
+}
