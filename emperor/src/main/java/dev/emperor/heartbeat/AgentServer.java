@@ -76,6 +76,7 @@ public final class AgentServer implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Method fdGetter;
     private long nextId = 1;
+    private long lastExpireMs;
     private volatile boolean running = true;
 
     public AgentServer(Path path, Consumer<Inbound> inbound) throws IOException {
@@ -182,9 +183,11 @@ public final class AgentServer implements AutoCloseable {
         }
     }
 
-    /** Closes connections that never said hello, and peers that went silent for good. */
+    /** Closes connections that never said hello, or do not read their error; once a second at most. */
     private void expire() {
         long now = System.nanoTime() / 1_000_000;
+        if (now - lastExpireMs < 1_000) return;
+        lastExpireMs = now;
         for (Connection c : connections.values().toArray(new Connection[0])) {
             if (c.closing && now - c.closingMs > 2_000) {
                 c.close(null); // it does not read its error: drop it

@@ -18,8 +18,9 @@ public record WorkerStatus(int id, Long pid, WorkerState state, Long startedAtMs
                            Long heartbeatAgeMs, Long agentPid, String health, Map<String, Number> telemetry,
                            String diagnosis, RestartRecord lastRestart) {
 
+    /** {@code telemetry} must be unmodifiable: it is shared, not copied (one per heartbeat is enough). */
     public WorkerStatus {
-        telemetry = telemetry == null ? Map.of() : Map.copyOf(telemetry);
+        telemetry = telemetry == null ? Map.of() : telemetry;
     }
 
     /** Why a worker was restarted by the emperor, and what it printed (a JVM's thread dump). */
