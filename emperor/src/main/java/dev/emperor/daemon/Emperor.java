@@ -85,6 +85,7 @@ public final class Emperor {
     // ---- loop-owned state ----
     private final Map<String, Entry> vassals = new TreeMap<>();
     private final Map<String, LogTarget> logs = new HashMap<>();
+    private final Map<String, TelemetryGauges> telemetryGauges = new HashMap<>();
     /** Stopped vassals whose escaped processes (setsid daemons) are still to be looked for. */
     private final Set<String> sweepPending = new HashSet<>();
     private final Set<Path> unreadableDirs = new HashSet<>();
@@ -413,33 +414,31 @@ public final class Emperor {
         }
     }
 
-    /** Keeps each worker's latest telemetry in the registry (settable gauges are thread-safe). */
-    @SuppressWarnings("unchecked")
+    /**
+     * Keeps each worker's latest telemetry visible in the registry. A heartbeat costs one
+     * volatile write here; a gauge is registered only the first time a key appears.
+     */
     private void publishTelemetry(VassalStatus status) {
         for (var w : status.workers()) {
             if (w.telemetry().isEmpty()) continue;
-            int n = 0;
-            for (var t : w.telemetry().entrySet()) {
-                if (++n > MAX_GAUGES_PER_WORKER) break;
-                String name = MetricRegistry.name("vassal", status.name(), "worker", Integer.toString(w.id()), t.getKey());
-                ((com.codahale.metrics.SettableGauge<Number>) metrics.gauge(name,
-                        () -> new com.codahale.metrics.DefaultSettableGauge<Number>(0))).setValue(t.getValue());
+            TelemetryGauges g = telemetryGauges.computeIfAbsent(status.name() + "/" + w.id(), k -> new TelemetryGauges());
+            if (g.latest == w.telemetry()) continue;
+            g.latest = w.telemetry();
+            if (g.registered.size() >= MAX_GAUGES_PER_WORKER || g.registered.containsAll(g.latest.keySet())) continue;
+            for (String key : g.latest.keySet()) {
+                if (g.registered.size() >= MAX_GAUGES_PER_WORKER) break;
+                if (!g.registered.add(key)) continue;
+                String name = MetricRegistry.name("vassal", status.name(), "worker", Integer.toString(w.id()), key);
+                metrics.remove(name);
+                metrics.register(name, (com.codahale.metrics.Gauge<Number>) () -> g.latest.get(key));
             }
         }
     }
 
-    /** A vassal and the file version it was last loaded from. */
-    private static final class Entry {
-        final Vassal vassal;
-        VassalFile file;
-        boolean removed;
-        /** Last seen fingerprint of each touch-reload file (null: missing). */
-        Map<Path, Object> touchStamps = Map.of();
-
-        Entry(Vassal vassal, VassalFile file) {
-            this.vassal = vassal;
-            this.file = file;
-        }
+    /** The newest telemetry map of one worker slot (immutable, so the HTTP thread may read it). */
+    private static final class TelemetryGauges {
+        volatile Map<String, Number> latest = Map.of();
+        final Set<String> registered = new HashSet<>();
     }
 
     /**
@@ -561,6 +560,7 @@ public final class Emperor {
                 vassals.remove(vassal.name());
                 logs.remove(vassal.name());
                 tokens.keySet().removeIf(k -> k.startsWith(vassal.name() + "/"));
+                telemetryGauges.keySet().removeIf(k -> k.startsWith(vassal.name() + "/"));
                 if (sweepPending.isEmpty()) loop.schedule(SWEEP_DELAY, new SweepEscapees());
                 sweepPending.add(vassal.name());
                 metrics.removeMatching(MetricFilter.startsWith("vassal." + vassal.name() + "."));

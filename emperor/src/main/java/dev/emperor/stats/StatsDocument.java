@@ -140,7 +140,7 @@ public final class StatsDocument {
             String rest = n.substring(at + ".worker.".length());
             int dot = rest.indexOf('.');
             if (dot < 0) continue;
-            Object value = g.getValue().getValue();
+            Object value = g.getValue().getValue(); // null when the key vanished from the last beat
             if (!(value instanceof Number num)) continue;
             sb.append("emperor_worker_telemetry{vassal=\"").append(escape(vassal)).append("\",worker=\"")
                     .append(rest, 0, dot).append("\",key=\"").append(escape(rest.substring(dot + 1))).append("\"} ")
