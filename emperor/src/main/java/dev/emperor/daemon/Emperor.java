@@ -435,6 +435,20 @@ public final class Emperor {
         }
     }
 
+    /** A vassal and the file version it was last loaded from. */
+    private static final class Entry {
+        final Vassal vassal;
+        VassalFile file;
+        boolean removed;
+        /** Last seen fingerprint of each touch-reload file (null: missing). */
+        Map<Path, Object> touchStamps = Map.of();
+
+        Entry(Vassal vassal, VassalFile file) {
+            this.vassal = vassal;
+            this.file = file;
+        }
+    }
+
     /** The newest telemetry map of one worker slot (immutable, so the HTTP thread may read it). */
     private static final class TelemetryGauges {
         volatile Map<String, Number> latest = Map.of();
