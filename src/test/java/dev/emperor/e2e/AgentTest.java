@@ -23,49 +23,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Heartbeats and telemetry end to end: the real agent in real JVMs, and hostile peers. */
-class AgentTest {
+class AgentTest extends EmperorTestBase {
 
     private static final Duration SOON = Duration.ofSeconds(60);
 
-    @TempDir
-    Path tmp;
-    Path vassals;
-    String marker;
-    final List<EmperorProcess> emperors = new ArrayList<>();
     final List<SocketChannel> clients = new ArrayList<>();
 
-    @BeforeEach
-    void setUp() throws IOException {
-        vassals = Files.createDirectories(tmp.resolve("vassals"));
-        marker = Processes.marker();
-    }
-
     @AfterEach
-    void tearDown() throws Exception {
+    void closeClients() throws IOException {
         for (SocketChannel c : clients) c.close();
-        for (EmperorProcess e : emperors) e.close();
-        Processes.killAll(marker);
     }
 
-    private EmperorProcess emperor(String... options) throws IOException {
-        EmperorProcess e = EmperorProcess.start(vassals, tmp.resolve("run"), options);
-        emperors.add(e);
-        return e;
-    }
 
-    private void writeVassal(String fileName, String content) throws IOException {
-        Path part = vassals.resolve("." + fileName + ".part");
-        Files.writeString(part, content);
-        Files.move(part, vassals.resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
-    }
 
-    private Path app(String name) throws IOException {
-        Path target = tmp.resolve(name);
-        try (InputStream in = getClass().getResourceAsStream("/apps/" + name)) {
-            Files.copy(in, target);
-        }
-        return target;
-    }
+
+
 
     /** The JDK running the tests (>= 21): its java runs single-file sources. */
     private static String java() {

@@ -23,42 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The foundation, end to end: the packaged emperor against real processes. Each test starts
  * its own emperor on a temp directory and leaves no process behind.
  */
-class FoundationTest {
+class FoundationTest extends EmperorTestBase {
 
     private static final Duration SOON = Duration.ofSeconds(20);
 
-    @TempDir
-    Path tmp;
-    Path vassals;
-    Path runDir;
-    String marker;
-    final List<EmperorProcess> emperors = new ArrayList<>();
 
-    @BeforeEach
-    void setUp() throws IOException {
-        vassals = Files.createDirectories(tmp.resolve("vassals"));
-        runDir = tmp.resolve("run");
-        marker = Processes.marker();
-    }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        for (EmperorProcess e : emperors) e.close();
-        Processes.killAll(marker);
-    }
 
-    private EmperorProcess emperor(String... options) throws IOException {
-        EmperorProcess e = EmperorProcess.start(vassals, runDir, options);
-        emperors.add(e);
-        return e;
-    }
 
-    /** Writes a vassal file the way deploy tools do: a hidden temp file, then an atomic rename. */
-    private Path writeVassal(String fileName, String content) throws IOException {
-        Path tmpFile = vassals.resolve("." + fileName + ".part");
-        Files.writeString(tmpFile, content);
-        return Files.move(tmpFile, vassals.resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
-    }
 
     private String sleeper(String extra) {
         return "[vassal]\ncommand = sleep " + marker + "\n" + extra;

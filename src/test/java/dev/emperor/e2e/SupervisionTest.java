@@ -27,39 +27,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One vassal's supervision, end to end: reloads, restart policy, limits, escapes, logs. */
-class SupervisionTest {
+class SupervisionTest extends EmperorTestBase {
 
     private static final Duration SOON = Duration.ofSeconds(30);
 
-    @TempDir
-    Path tmp;
-    Path vassals;
-    String marker;
-    final List<EmperorProcess> emperors = new ArrayList<>();
 
-    @BeforeEach
-    void setUp() throws IOException {
-        vassals = Files.createDirectories(tmp.resolve("vassals"));
-        marker = Processes.marker();
-    }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        for (EmperorProcess e : emperors) e.close();
-        Processes.killAll(marker);
-    }
 
-    private EmperorProcess emperor(String... options) throws IOException {
-        EmperorProcess e = EmperorProcess.start(vassals, tmp.resolve("run"), options);
-        emperors.add(e);
-        return e;
-    }
 
-    private Path writeVassal(String fileName, String content) throws IOException {
-        Path part = vassals.resolve("." + fileName + ".part");
-        Files.writeString(part, content);
-        return Files.move(part, vassals.resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
-    }
 
     private static void touch(Path file) throws IOException {
         Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 10_000));
@@ -71,13 +46,6 @@ class SupervisionTest {
         }
     }
 
-    private Path app(String name) throws IOException {
-        Path target = tmp.resolve(name);
-        try (InputStream in = getClass().getResourceAsStream("/apps/" + name)) {
-            Files.copy(in, target);
-        }
-        return target;
-    }
 
     @Test
     void aChainReloadKeepsAWorkerAnsweringThroughout() throws Exception {
