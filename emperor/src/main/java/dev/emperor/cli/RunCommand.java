@@ -1,7 +1,13 @@
 package dev.emperor.cli;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.emperor.config.ConfigException;
 import dev.emperor.config.ConfigLoader;
+import dev.emperor.config.OptionModel;
+import dev.emperor.config.OptionSources;
+import dev.emperor.config.OptionValue;
+import dev.emperor.config.Origin;
+import dev.emperor.config.schema.ConfigChecker;
 import dev.emperor.control.ControlServer;
 import dev.emperor.daemon.Emperor;
 import dev.emperor.daemon.EmperorEvent;
@@ -36,7 +42,8 @@ final class RunCommand implements Callable<Integer> {
 
     private static final System.Logger LOG = System.getLogger("emperor");
 
-    @Parameters(arity = "1..*", paramLabel = "DIR|GLOB", description = "Directories or globs of vassal files.")
+    @Parameters(arity = "0..*", paramLabel = "DIR|GLOB", description = "Directories or globs of vassal files"
+            + " (also 'emperor = DIR' in a settings file).")
     List<String> sources = new ArrayList<>();
 
     @Option(names = "--run-dir", paramLabel = "DIR",
@@ -46,30 +53,42 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--stats", paramLabel = "HOST:PORT", description = "Serve /stats, /metrics and a dashboard over HTTP.")
     String stats;
 
-    @Option(names = "--throttle", paramLabel = "MS", defaultValue = "1000",
-            description = "Delay after a vassal's first fast failure; doubles each time (default ${DEFAULT-VALUE}).")
-    long throttleMs;
+    @Option(names = "--throttle", paramLabel = "MS",
+            description = "Delay after a vassal's first fast failure; doubles each time (default 1000).")
+    Long throttleMs;
 
-    @Option(names = "--max-throttle", paramLabel = "MS", defaultValue = "180000",
-            description = "Longest delay between tries (default ${DEFAULT-VALUE}).")
-    long maxThrottleMs;
+    @Option(names = "--max-throttle", paramLabel = "MS", description = "Longest delay between tries (default 180000).")
+    Long maxThrottleMs;
 
-    @Option(names = "--rescan", paramLabel = "SECONDS", defaultValue = "10",
-            description = "Safety-net rescan period on top of kernel file notifications (default ${DEFAULT-VALUE}).")
-    double rescanSeconds;
+    @Option(names = "--rescan", paramLabel = "SECONDS",
+            description = "Safety-net rescan period on top of kernel file notifications (default 10).")
+    Double rescanSeconds;
 
-    @Option(names = "--required-heartbeat", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(names = "--required-heartbeat", paramLabel = "SECONDS",
             description = "Heartbeat silence after which a worker that reported before is hung and restarted"
-                    + " (default ${DEFAULT-VALUE}; never less than two of the vassal's heartbeat intervals).")
-    double requiredHeartbeatSeconds;
+                    + " (default 30; never less than two of the vassal's heartbeat intervals).")
+    Double requiredHeartbeatSeconds;
+
+    @Option(names = "--vassal-set", paramLabel = "KEY=VALUE",
+            description = "Give every vassal this option, unless its own file sets it (repeatable).")
+    List<String> vassalSet = new ArrayList<>();
+
+    @Option(names = "--vassals-include", paramLabel = "FILE",
+            description = "Give every vassal the options of FILE, unless its own file sets them (repeatable).")
+    List<String> vassalsInclude = new ArrayList<>();
+
+    @Option(names = {"--ini", "--yaml", "--yml", "--json", "--xml"}, paramLabel = "FILE",
+            description = "Read the emperor's settings from FILE (section [emperor]); the command line wins over"
+                    + " EMPEROR_* variables, which win over the file.")
+    List<String> settingsFiles = new ArrayList<>();
 
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail too.")
     boolean verbose;
 
     @Override
     public Integer call() throws Exception {
-        LogSetup.configure(verbose);
         EmperorSettings settings = settings();
+        LogSetup.configure(verbose);
         try (RunDir dir = RunDir.acquire(settings.runDir());
              OutputPump pump = new OutputPump(settings.runDir().resolve("fifo"))) {
             WorkerLauncher launcher;
@@ -124,27 +143,106 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The emperor's settings from its three sources, weakest first: settings files, then
+     * EMPEROR_* variables, then the command line. A vassal option among them is refused with
+     * the reason (it would not reach any vassal).
+     */
     private EmperorSettings settings() {
+        ConfigLoader loader = ConfigLoader.withSystemEnvironment();
+        List<OptionValue> fromFiles = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (String file : settingsFiles) {
+            try {
+                ConfigLoader.LoadedConfig c = loader.loadEmperor(Path.of(file));
+                new ConfigChecker().checkEmperor(c).forEach(e -> problems.add(e.toString()));
+                fromFiles.addAll(c.options().values());
+            } catch (ConfigException e) {
+                e.errors().forEach(err -> problems.add(err.toString()));
+            }
+        }
+        OptionModel env = OptionSources.fromEnvironment(System.getenv());
+        for (OptionValue v : env.values()) {
+            dev.emperor.config.schema.Schema.standard().find(v.key()).flatMap(spec -> spec.type().problem(v.value()))
+                    .ifPresent(p -> problems.add(v.origin() + ": " + v.key() + ": " + p));
+        }
+        List<OptionValue> argv = new ArrayList<>();
+        Origin cli = Origin.of(Path.of("argv"));
+        if (runDir != null) argv.add(new OptionValue("run-dir", runDir.toString(), cli));
+        if (stats != null) argv.add(new OptionValue("stats", stats, cli));
+        if (throttleMs != null) argv.add(new OptionValue("throttle", throttleMs.toString(), cli));
+        if (maxThrottleMs != null) argv.add(new OptionValue("max-throttle", maxThrottleMs.toString(), cli));
+        if (rescanSeconds != null) argv.add(new OptionValue("rescan", rescanSeconds.toString(), cli));
+        if (requiredHeartbeatSeconds != null) {
+            argv.add(new OptionValue("required-heartbeat", requiredHeartbeatSeconds.toString(), cli));
+        }
+        vassalSet.forEach(v -> argv.add(new OptionValue("vassal-set", v, cli)));
+        vassalsInclude.forEach(v -> argv.add(new OptionValue("vassals-include", v, cli)));
+        if (!problems.isEmpty()) throw new EmperorCommand.UserError(String.join("\n", problems), 2);
+        OptionModel all = OptionSources.merge(new OptionModel(fromFiles), env, new OptionModel(argv));
+
         List<VassalSource> list = new ArrayList<>();
-        for (String s : sources) {
+        List<String> specs = new ArrayList<>();
+        all.all("emperor").forEach(v -> specs.add(v.value()));
+        specs.addAll(sources);
+        if (specs.isEmpty()) throw new EmperorCommand.UserError("no vassal directory: give DIR|GLOB (or 'emperor = DIR'"
+                + " in a settings file)", 2);
+        for (String spec : specs) {
             VassalSource src;
             try {
-                src = VassalSource.parse(s);
+                src = VassalSource.parse(spec);
             } catch (IllegalArgumentException e) {
                 throw new EmperorCommand.UserError(e.getMessage(), 2);
             }
             if (!Files.isDirectory(src.directory())) {
-                throw new EmperorCommand.UserError(s + ": no such directory (" + src.directory() + ")", 2);
+                throw new EmperorCommand.UserError(spec + ": no such directory (" + src.directory() + ")", 2);
             }
             list.add(src);
         }
-        if (throttleMs < 0 || maxThrottleMs < 0) throw new EmperorCommand.UserError("throttle must be >= 0", 2);
-        if (!(rescanSeconds > 0)) throw new EmperorCommand.UserError("--rescan must be > 0 seconds", 2);
-        if (!(requiredHeartbeatSeconds > 0)) throw new EmperorCommand.UserError("--required-heartbeat must be > 0", 2);
-        Path rd = (runDir != null ? runDir : RunDir.defaultPath()).toAbsolutePath().normalize();
-        return new EmperorSettings(list, rd, new Throttle(Duration.ofMillis(throttleMs), Duration.ofMillis(maxThrottleMs)),
-                Duration.ofMillis(Math.round(rescanSeconds * 1000)), Optional.ofNullable(stats).map(RunCommand::address),
-                Duration.ofMillis(Math.round(requiredHeartbeatSeconds * 1000)));
+        sources = specs;
+        long throttle = number(all, "throttle", 1000);
+        long maxThrottle = number(all, "max-throttle", 180_000);
+        double rescan = decimal(all, "rescan", 10);
+        double required = decimal(all, "required-heartbeat", 30);
+        if (throttle < 0 || maxThrottle < 0) throw new EmperorCommand.UserError("throttle must be >= 0", 2);
+        if (!(rescan > 0)) throw new EmperorCommand.UserError("rescan must be > 0 seconds", 2);
+        if (!(required > 0)) throw new EmperorCommand.UserError("required-heartbeat must be > 0 seconds", 2);
+        Path rd = all.last("run-dir").map(v -> Path.of(v.value())).orElseGet(RunDir::defaultPath).toAbsolutePath()
+                .normalize();
+        List<OptionValue> inherited = new ArrayList<>(all.all("vassals-include"));
+        inherited.addAll(all.all("vassal-set"));
+        for (OptionValue v : all.all("vassal-set")) {
+            if (v.value().indexOf('=') <= 0) {
+                throw new EmperorCommand.UserError(v.origin() + ": vassal-set: expected KEY=VALUE, found '" + v.value()
+                        + "'", 2);
+            }
+        }
+        verbose = verbose || all.last("verbose").map(v -> !v.value().equals("false")).orElse(false);
+        return new EmperorSettings(list, rd, new Throttle(Duration.ofMillis(throttle), Duration.ofMillis(maxThrottle)),
+                Duration.ofMillis(Math.round(rescan * 1000)), all.last("stats").map(v -> address(v.value())),
+                Duration.ofMillis(Math.round(required * 1000)), new OptionModel(inherited));
+    }
+
+    private static long number(OptionModel all, String key, long dflt) {
+        return all.last(key).map(v -> {
+            try {
+                return Long.parseLong(v.value().strip());
+            } catch (NumberFormatException e) {
+                throw new EmperorCommand.UserError(v.origin() + ": " + key + ": expected a whole number, found '"
+                        + v.value() + "'", 2);
+            }
+        }).orElse(dflt);
+    }
+
+    private static double decimal(OptionModel all, String key, double dflt) {
+        return all.last(key).map(v -> {
+            try {
+                return Double.parseDouble(v.value().strip());
+            } catch (NumberFormatException e) {
+                throw new EmperorCommand.UserError(v.origin() + ": " + key + ": expected a number, found '"
+                        + v.value() + "'", 2);
+            }
+        }).orElse(dflt);
     }
 
     static InetSocketAddress address(String hostPort) {

@@ -338,7 +338,11 @@ public final class Emperor {
         Path path = entry.file.path();
         VassalEvent event;
         try {
-            event = new VassalEvent.ConfigLoaded(VassalSettings.from(entry.vassal.name(), loader.loadVassal(path)));
+            ConfigLoader.LoadedConfig loaded = loader.loadVassal(path);
+            if (!settings.vassalDefaults().isEmpty()) {
+                loaded = dev.emperor.config.Inheritance.apply(settings.vassalDefaults(), loaded, loader);
+            }
+            event = new VassalEvent.ConfigLoaded(VassalSettings.from(entry.vassal.name(), loaded));
         } catch (ConfigException e) {
             event = new VassalEvent.ConfigInvalid(String.join("; ", e.errors().stream().map(Object::toString).toList()));
         }

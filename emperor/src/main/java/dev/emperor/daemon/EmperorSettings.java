@@ -17,9 +17,12 @@ import java.util.Optional;
  * @param rescanInterval the safety-net scan period, on top of kernel notifications
  * @param stats          where /stats is served, if anywhere
  * @param requiredHeartbeat heartbeat silence after which a worker that reported before is hung
+ * @param vassalDefaults the emperor's {@code vassal-set} and {@code vassals-include} options: all
+ *                       that crosses from the emperor to its vassals, as defaults they override
  */
 public record EmperorSettings(List<VassalSource> sources, Path runDir, Throttle throttle, Duration rescanInterval,
-                              Optional<InetSocketAddress> stats, Duration requiredHeartbeat) {
+                              Optional<InetSocketAddress> stats, Duration requiredHeartbeat,
+                              dev.emperor.config.OptionModel vassalDefaults) {
 
     public EmperorSettings {
         sources = List.copyOf(sources);
