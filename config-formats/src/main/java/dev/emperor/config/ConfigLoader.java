@@ -1,25 +1,45 @@
 package dev.emperor.config;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * Reads one configuration file of any supported format into an {@link OptionModel}: picks
- * the section, expands variables and placeholders, and reports every problem as a
- * {@link ConfigException} with file and line. Stateless and safe to share.
+ * Reads one configuration file of any supported format into an {@link OptionModel}, the way
+ * uWSGI 2.0.21 would read it: picks the section, follows includes, runs for/if blocks,
+ * expands magic variables, {@code $(ENV)}, {@code @(file)} and {@code %(key)}, appends
+ * {@code inherit} files. Every problem is a {@link ConfigException} with file and line.
+ * Immutable and safe to share; each load is independent.
+ *
+ * <p>Relative paths inside a file (includes, {@code @(file)}, {@code if-exists}, ...) are
+ * resolved against the working directory, which is by default the directory of the file
+ * being loaded: what a uWSGI vassal sees, since the Emperor starts it in its vassals
+ * directory. {@link #withWorkingDirectory} sets another one.
  */
 public final class ConfigLoader {
 
     /** Sections a vassal file may keep its options in, in order of preference. */
     public static final List<String> VASSAL_SECTIONS = List.of("vassal", "uwsgi");
 
+    /** Sections of the emperor's own settings file, in order of preference. */
+    public static final List<String> EMPEROR_SECTIONS = List.of("emperor", "uwsgi");
+
     private final Map<String, String> environment;
+    private final Path workingDirectory;
 
     /** A loader that expands {@code $(VAR)} from the given environment. */
     public ConfigLoader(Map<String, String> environment) {
+        this(environment, null);
+    }
+
+    private ConfigLoader(Map<String, String> environment, Path workingDirectory) {
         this.environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
+        this.workingDirectory = workingDirectory;
     }
 
     /** A loader that expands {@code $(VAR)} from this process's environment. */
@@ -27,35 +47,117 @@ public final class ConfigLoader {
         return new ConfigLoader(System.getenv());
     }
 
+    /**
+     * The same loader, resolving relative paths against {@code dir}: the file given to
+     * {@code load} and the paths inside it, instead of each file's folder. {@code %o} stays
+     * the path as given.
+     */
+    public ConfigLoader withWorkingDirectory(Path dir) {
+        return new ConfigLoader(environment, dir.toAbsolutePath().normalize());
+    }
+
+    /** The environment {@code $(VAR)} and {@code if-env} see. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
     /** The vassal options of {@code file} ({@code [vassal]}, or {@code [uwsgi]} for uWSGI files). */
     public LoadedConfig loadVassal(Path file) throws ConfigException {
         return load(file, VASSAL_SECTIONS);
     }
 
+    /** The emperor's own settings ({@code [emperor]}, or {@code [uwsgi]} as uWSGI's emperor files have it). */
+    public LoadedConfig loadEmperor(Path file) throws ConfigException {
+        return load(file, EMPEROR_SECTIONS);
+    }
+
     /**
-     * The options in the first of {@code sections} that the file has. A file with none of
-     * them is an error: a vassal file without its section would silently do nothing.
+     * The options in the first of {@code sections} (in this list's order) that the file has.
+     * A file with none of them is an error: a vassal file without its section would silently do nothing.
      */
     public LoadedConfig load(Path file, List<String> sections) throws ConfigException {
-        ConfigFormat format = ConfigFormat.of(file).orElseThrow(() -> new ConfigException(Origin.of(file),
+        return load(file, null, sections);
+    }
+
+    /**
+     * The options of one named section, as {@code FILE:SECTION} selects it in uWSGI (and
+     * sets {@code %x}). For XML the name selects the {@code <uwsgi id="...">} element.
+     */
+    public LoadedConfig load(Path path, String section, List<String> sections) throws ConfigException {
+        if (sections.isEmpty()) throw new IllegalArgumentException("no section to look for");
+        Path file = path;
+        ConfigFormat format = ConfigFormat.of(path).orElseThrow(() -> new ConfigException(Origin.of(path),
                 "unknown file type; use .ini, .yaml, .yml, .json or .xml"));
-        String text = SourceText.read(file);
-        IniParser.Section section = switch (format) {
-            case INI -> IniParser.parse(file, text, sections);
-            case YAML, JSON -> TreeParser.parse(file, text, sections);
-            case XML -> XmlParser.parse(file, text, sections);
-        };
-        if (section.name() == null) {
-            String wanted = format == ConfigFormat.INI ? "[" + sections.get(0) + "]" : "'" + sections.get(0) + "'";
-            throw new ConfigException(new Origin(file, 1), "no " + wanted + " section; "
-                    + "a vassal's options live under " + wanted
-                    + (sections.size() > 1 ? " (or '" + sections.get(1) + "' for a uWSGI file)" : ""));
+        String given = file.toString();
+        String absolute = file.isAbsolute() ? given
+                : (workingDirectory != null ? workingDirectory : Path.of("").toAbsolutePath()) + "/" + given;
+        if (workingDirectory != null && !file.isAbsolute()) {
+            file = workingDirectory.resolve(file); // relative to the working directory, as uwsgi's own argument
         }
-        List<OptionValue> expanded = new Expander(file, section.name(), environment).expand(section.values());
-        return new LoadedConfig(file, format, section.name(), new OptionModel(expanded));
+        Path cwd = workingDirectory != null ? workingDirectory : folderOf(file);
+        Engine engine = new Engine(environment, cwd);
+        try {
+            String read = engine.loadTop(format, file, given, absolute, section == null || section.isEmpty() ? null : section, sections);
+            engine.finish();
+            List<OptionValue> values = new ArrayList<>();
+            for (Engine.Entry e : engine.entries()) {
+                if (!e.hidden) values.add(new OptionValue(e.key, e.value, e.origin));
+            }
+            return new LoadedConfig(file, format, read, new OptionModel(values));
+        } catch (StackOverflowError e) {
+            throw new ConfigException(Origin.of(file), "nesting too deep");
+        }
+    }
+
+    /**
+     * The top-level file's own options as written, after its magic variables ({@code %n},
+     * {@code %d}, ...) but before anything else: blocks, includes and placeholders are left
+     * for whoever reads them. What {@code emperor config convert} writes in another format:
+     * the converted file then expands exactly as the original did (next to it, so that its
+     * relative paths still hold).
+     */
+    public LoadedConfig loadUnexpanded(Path path, String section, List<String> sections) throws ConfigException {
+        if (sections.isEmpty()) throw new IllegalArgumentException("no section to look for");
+        ConfigFormat format = ConfigFormat.of(path).orElseThrow(() -> new ConfigException(Origin.of(path),
+                "unknown file type; use .ini, .yaml, .yml, .json or .xml"));
+        String given = path.toString();
+        String absolute = path.isAbsolute() ? given
+                : (workingDirectory != null ? workingDirectory : Path.of("").toAbsolutePath()) + "/" + given;
+        Path file = workingDirectory != null && !path.isAbsolute() ? workingDirectory.resolve(path) : path;
+        Engine engine = new Engine(environment, workingDirectory != null ? workingDirectory : folderOf(file));
+        RawSection raw = engine.readTop(format, file, given, absolute, section == null || section.isEmpty() ? null : section, sections);
+        List<OptionValue> values = new ArrayList<>();
+        for (RawSection.RawOption o : raw.options()) values.add(new OptionValue(o.key(), o.value(), new Origin(file, o.line())));
+        return new LoadedConfig(file, format, raw.name(), new OptionModel(values));
+    }
+
+    /**
+     * A file named as on uWSGI's command line, {@code FILE} or {@code FILE:SECTION} (split at
+     * the last colon, unless the whole name is an existing file).
+     */
+    public LoadedConfig load(String fileAndSection, List<String> sections) throws ConfigException {
+        Path whole = Path.of(fileAndSection);
+        int colon = fileAndSection.lastIndexOf(':');
+        if (colon < 0 || Files.exists(whole)) return load(whole, null, sections);
+        return load(Path.of(fileAndSection.substring(0, colon)), fileAndSection.substring(colon + 1), sections);
+    }
+
+    private static Path folderOf(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent == null) return Path.of("/");
+        try {
+            return parent.toRealPath(); // getcwd() gives the physical path
+        } catch (IOException e) {
+            return parent.normalize();
+        }
     }
 
     /** A parsed file: where it was, what format, which section, and its options. */
     public record LoadedConfig(Path file, ConfigFormat format, String section, OptionModel options) {
+
+        /** The value that counts for a single-valued option (the last one written), if set. */
+        public Optional<String> value(String key) {
+            return options.last(key).map(OptionValue::value);
+        }
     }
 }

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,11 +112,6 @@ class ConfigLoaderTest {
                 .containsExactly("command=x");
     }
 
-    @Disabled("BUG: VASSAL_SECTIONS is documented as 'in order of preference' and ConfigLoader.load as 'the options in"
-            + " the first of sections that the file has', but IniParser.parse (selected = first matching header in FILE"
-            + " order) and TreeParser.parse (first matching key in file order) pick [uwsgi] when it comes before"
-            + " [vassal], so a uWSGI file that also carries a [vassal] section for the emperor is run as a plain uWSGI"
-            + " vassal and its [vassal] options are ignored.")
     @Test
     void vassalIsPreferredOverUwsgiWhateverTheOrderInTheFile() throws Exception {
         var ini = load(dir, "both.ini", "[uwsgi]\nhttp = :8080\n[vassal]\ncommand = x\n");

@@ -1,5 +1,6 @@
 package dev.emperor.config;
 
+import static dev.emperor.config.Files4Test.lines;
 import static dev.emperor.config.Files4Test.load;
 import static dev.emperor.config.Files4Test.pairs;
 import static dev.emperor.config.Files4Test.write;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,9 +47,9 @@ class ExpanderTest {
         assertThat(value(config, "d")).isEqualTo(abs.getParent() + "/");
         assertThat(value(config, "c")).isEqualTo("site");
         assertThat(value(config, "p")).isEqualTo(abs.toString());
-        assertThat(value(config, "x")).isEqualTo("vassal");
+        assertThat(value(config, "x")).isEqualTo(""); // %x is the section named after a colon only
         assertThat(value(config, "pct")).isEqualTo("100%");
-        assertThat(value(config, "all")).isEqualTo("app|ini|site|vassal|app.ini");
+        assertThat(value(config, "all")).isEqualTo("app|ini|site||app.ini");
     }
 
     @Test
@@ -65,7 +65,11 @@ class ExpanderTest {
 
     @Test
     void theSectionVariableNamesTheSectionThatWasRead() throws Exception {
-        assertThat(value(load(dir, "u.ini", "[uwsgi]\nx = %x\n"), "x")).isEqualTo("uwsgi");
+        Path file = write(dir, "u.ini", "[uwsgi]\nx = %x\n[other]\nx = %x\n");
+        assertThat(value(load(file), "x")).isEqualTo("");
+        var named = new ConfigLoader(Files4Test.ENV).load(file.toString() + ":other", ConfigLoader.VASSAL_SECTIONS);
+        assertThat(named.section()).isEqualTo("other");
+        assertThat(value(named, "x")).isEqualTo("other");
     }
 
     @Test
@@ -84,17 +88,12 @@ class ExpanderTest {
     }
 
     @Test
-    void unknownMagicLettersBecomeEmptyAndOtherPercentSignsStay() throws Exception {
-        var config = load(dir, "app.ini", """
-                [vassal]
-                letter = A%zB
-                digit-like = A%qB
-                end = 50%
-                dash = 10%-20%
-                space = a % b
-                """);
-        assertThat(pairs(config)).containsExactly(
-                "letter=AB", "digit-like=AB", "end=50%", "dash=10%-20%", "space=a % b");
+    void aPercentSignTakesTheNextCharacterWithItLikeUwsgi() throws Exception {
+        // uWSGI replaces %X for every character X, in the raw text: unknown ones become nothing,
+        // even a newline (joining two lines), and a % at the very end of the file disappears
+        var config = load(dir, "app.ini", "[vassal]\nletter = A%zB\ndash = 10%-20\nspace = a % b\nend = 50%\nnext = 1\nlast = 9%");
+        assertThat(pairs(config)).containsExactly("letter=AB", "dash=1020", "space=a b", "end=50next = 1", "last=9");
+        assertThat(lines(config)).containsExactly(2, 3, 4, 5, 7);
     }
 
     @Test
@@ -195,39 +194,51 @@ class ExpanderTest {
     }
 
     @Test
-    void theExpanderOnItsOwn() {
-        Path file = Path.of("/srv/vassals/web.ini");
-        Expander expander = new Expander(file, null, Map.of("X", "1"));
-        assertThat(expander.magic("%n %e %s %c %d %p %x|")).isEqualTo("web ini web.ini vassals /srv/vassals/ /srv/vassals/web.ini |");
-        assertThat(expander.magic("no percent")).isEqualTo("no percent");
-        assertThat(expander.magic("%")).isEqualTo("%");
-        assertThat(expander.magic("%k")).isEqualTo(Integer.toString(Runtime.getRuntime().availableProcessors()));
-        assertThat(expander.magic("%v")).isEqualTo(Path.of("").toAbsolutePath().toString());
-        assertThat(new Expander(Path.of("/top.ini"), "s", Map.of()).magic("%d|%c|%x")).isEqualTo("/||s");
-        assertThat(new Expander(Path.of("/srv/noext"), "s", Map.of()).magic("%n|%e")).isEqualTo("noext|");
-        assertThat(new Expander(Path.of("/srv/.hidden"), "s", Map.of()).magic("%n|%e")).isEqualTo(".hidden|");
-
-        Origin o = new Origin(file, 1);
-        List<OptionValue> out = expander.expand(List.of(
-                new OptionValue("a", "$(X)", o), new OptionValue("b", "%(a)-%n", o)));
-        assertThat(out).extracting(OptionValue::value).containsExactly("1", "1-web");
+    void theMagicTableOnItsOwn() throws Exception {
+        Path sub = Files.createDirectories(dir.resolve("srv/vassals"));
+        Path file = write(sub, "web.ini", "");
+        Path real = file.toRealPath();
+        Magic.Process process = new Magic.Process(sub);
+        Magic m = Magic.forFile("web.ini", real, real.toString(), null, null, process);
+        assertThat(m.apply("%n %e %s %c %x|", true).text()).isEqualTo("web ini web.ini vassals |");
+        assertThat(m.apply("%d", true).text()).isEqualTo(real.getParent() + "/");
+        assertThat(m.apply("no percent", true).text()).isEqualTo("no percent");
+        assertThat(m.apply("a%", true).text()).isEqualTo("a"); // uWSGI's terminating NUL eats it
+        assertThat(m.apply("a%", false).text()).isEqualTo("a%"); // XML is read without one
+        assertThat(m.apply("%k", true).text()).isEqualTo(Integer.toString(Runtime.getRuntime().availableProcessors()));
+        assertThat(m.apply("%v", true).text()).isEqualTo(sub.toString());
+        assertThat(m.apply("%[", true).text()).isEqualTo("\u001b");
+        assertThat(m.apply("%0/%1", true).text()).isEqualTo(String.join("/", java.util.Arrays.copyOfRange(
+                real.getParent().toString().substring(1).split("/"), 0, 2)));
+        Path top = write(dir, ".hidden", "");
+        Magic hidden = Magic.forFile(".hidden", top.toRealPath(), top.toString(), "sec", m, process);
+        assertThat(hidden.apply("%n|%e|%x|%N|%X", true).text()).isEqualTo("|hidden|sec|web|");
     }
 
-    @Disabled("BUG: Expander.expand resolves %(key) against the values as they were BEFORE the placeholder pass"
-            + " (the 'magic' list), so a placeholder that names an earlier option which itself holds a placeholder"
-            + " stays literal. uWSGI 2.0.21 (uwsgi_apply_config_pass rewrites values in place, in order) gives"
-            + " b = x, a = %(b), c = %(a)  ->  c = x;  Emperor gives c = %(b). Fix: in placeholders(), look keys"
-            + " up in the already-expanded output for earlier options (e.g. resolve in order and record each"
-            + " key's first expanded value in a map).")
+    @Test
+    void aSymlinkKeepsItsOwnNameInPercentPAsInUwsgi() throws Exception {
+        Path target = write(dir.resolve("real"), "target.ini", "[vassal]\np = %p\nn = %n\nd = %d\n");
+        Path link = Files.createSymbolicLink(dir.resolve("link.ini"), target);
+        var config = load(link);
+        assertThat(value(config, "p")).isEqualTo(link.toString());
+        assertThat(value(config, "n")).isEqualTo("link");
+        assertThat(value(config, "d")).isEqualTo(dir + "/");
+        var direct = load(target);
+        assertThat(value(direct, "p")).isEqualTo(target.toRealPath().toString());
+    }
+
+    @Test
+    void percentJIsUwsgisPathHash() {
+        // uWSGI 2.0.21 printed these for %j of the given %p
+        assertThat(Magic.hash("/tmp/o/t1.ini")).isEqualTo("29F770AE");
+    }
+
     @Test
     void chainedPlaceholdersResolveLikeUwsgi() throws Exception {
         var config = load(dir, "app.ini", "[vassal]\nb = x\na = %(b)\nc = %(a)\n");
         assertThat(pairs(config)).containsExactly("b=x", "a=x", "c=x");
     }
 
-    @Disabled("BUG: Expander's constructor replaces the file with file.toAbsolutePath().normalize(), so %o prints"
-            + " the same absolute path as %p. In uWSGI %o is the path as given (the reference table: '%o path as"
-            + " given, %p absolute path'). Fix: keep the original Path for %o.")
     @Test
     void percentOIsThePathAsGiven() throws Exception {
         Path relative = Path.of("target", "expander-test-" + ProcessHandle.current().pid(), "o.ini");
@@ -242,19 +253,39 @@ class ExpanderTest {
         }
     }
 
-    @Disabled("BUG: Expander.placeholders scans the whole option list for every %(key) (O(options x placeholders))."
-            + " A file under the 1 MiB limit with ~200k options and ~100k unresolved placeholders kept one core busy"
-            + " for 162 s in a probe, freezing whoever loads it (the emperor's single event loop). Fix: build a"
-            + " HashMap of each key's first value once (putIfAbsent) and look placeholders up in it.")
     @Test
     void placeholderExpansionOfAMaximalFileIsLinear() {
+        // as many options as one load may have (Limits.MAX_OPTIONS), then ~240k placeholders in one value
         StringBuilder sb = new StringBuilder("[vassal]\n");
-        while (sb.length() < 600_000) sb.append("a=\n");
+        for (int i = 0; i < Limits.MAX_OPTIONS - 3; i++) sb.append("a=\n");
         sb.append("b=");
         while (sb.length() < SourceText.MAX_BYTES - 10) sb.append("%(z)");
         sb.append('\n');
         Path file = write(dir, "slow.ini", sb.toString());
         var config = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> load(file));
         assertThat(value(config, "b")).startsWith("%(z)%(z)");
+    }
+
+    @Test
+    void manyResolvedPlaceholdersInOneValueAreLinearToo() {
+        // uWSGI rescans the value after every replacement (quadratic); we resume where the new text starts
+        StringBuilder sb = new StringBuilder("[vassal]\na = xy\nb = .");
+        while (sb.length() < SourceText.MAX_BYTES - 10) sb.append("%(a)");
+        sb.append('\n');
+        Path file = write(dir, "many.ini", sb.toString());
+        var config = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> load(file));
+        assertThat(value(config, "b")).startsWith(".xyxyxy").doesNotContain("%(");
+    }
+
+    @Test
+    void aPlaceholderThatKeepsReferringToItselfIsAnError() {
+        // uWSGI loops forever on both: the first grows without end, the second never changes
+        ConfigException grows = Files4Test.refuse(dir, "grow.ini", "[vassal]\ncommand = x\nself = x%(self)\n");
+        assertThat(grows.errors()).singleElement().satisfies(e -> {
+            assertThat(e.origin().line()).isEqualTo(3);
+            assertThat(e.message()).contains("refers back to itself");
+        });
+        ConfigException spins = Files4Test.refuse(dir, "spin.ini", "[vassal]\na = %(a)\nv = x%(a)\n");
+        assertThat(spins.getMessage()).contains("refers back to itself");
     }
 }

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +35,7 @@ class JsonFormatTest {
         assertThat(config.format()).isEqualTo(ConfigFormat.JSON);
         assertThat(config.section()).isEqualTo("vassal");
         assertThat(pairs(config)).containsExactly(
-                "command=java -jar app.jar", "processes=2", "master=false", "reload-mercy=2.5", "env=A=1", "env=B=2");
+                "command=java -jar app.jar", "processes=2", "master=0", "reload-mercy=2.5", "env=A=1", "env=B=2");
         assertThat(lines(config)).containsExactly(3, 4, 5, 6, 7, 7);
     }
 
@@ -75,19 +74,10 @@ class JsonFormatTest {
     }
 
     @Test
-    void aNestedObjectIsAnErrorWithALine() {
-        Path file = write(dir, "app.json", "{\n  \"vassal\": {\n    \"command\": \"x\",\n    \"env\": {\"A\": \"1\"}\n  }\n}\n");
-        ConfigException e = refuse(file);
-        assertThat(e.errors()).singleElement().satisfies(err -> {
-            assertThat(err.origin()).isEqualTo(new Origin(file, 4));
-            assertThat(err.message()).contains("'env'").contains("mapping");
-        });
-    }
-
-    @Test
-    void nestedArraysAreAnError() {
-        assertThat(refuse(dir, "app.json", "{\"vassal\": {\"env\": [[\"A=1\"]]}}").getMessage())
-                .contains("list items must be plain values");
+    void nestedObjectsAndArraysInsideArraysAreIgnoredLikeUwsgi() throws Exception {
+        var config = load(dir, "app.json", "{\"vassal\": {\"command\": \"x\", \"env\": {\"A\": \"1\"},"
+                + " \"list\": [\"a\", [\"b\"], {\"c\": 1}, true, false, null, 1.50]}}");
+        assertThat(pairs(config)).containsExactly("command=x", "list=a", "list=1", "list=0", "list=", "list=1.50");
     }
 
     @Test
@@ -130,15 +120,11 @@ class JsonFormatTest {
         Path file = write(dir, "bomb.json", "{\"a\":".repeat(100_000));
         ConfigException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> refuse(file));
         assertThat(e.getMessage()).contains("nesting deeper");
-        Path arrays = write(dir, "arrays.json", "[".repeat(200_000) + "]".repeat(200_000));
+        Path arrays = write(dir, "arrays.json", "{\"vassal\": " + "[".repeat(200_000) + "]".repeat(200_000) + "}");
         assertThat(assertTimeoutPreemptively(Duration.ofSeconds(5), () -> refuse(arrays)).getMessage())
                 .contains("nesting deeper");
     }
 
-    @Disabled("BUG: TreeParser takes ScalarNode.getValue() as the option value, so JSON null (and YAML ~ / null)"
-            + " becomes the four-letter string \"null\": {\"logto\": null} makes workers log to a file named"
-            + " 'null' next to the vassal file, {\"chdir\": null} runs them in FOLDER/null. A null scalar (tag"
-            + " !!null) should be the empty value, as `logto:` with nothing after it already is.")
     @Test
     void jsonNullIsNoValueNotTheStringNull() throws Exception {
         var config = load(dir, "app.json", "{\"vassal\": {\"command\": \"x\", \"logto\": null, \"chdir\": null}}");

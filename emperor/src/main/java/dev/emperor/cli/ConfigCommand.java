@@ -96,7 +96,8 @@ final class ConfigCommand {
     }
 
     @Command(name = "convert", mixinStandardHelpOptions = true,
-            description = "Write FILE in another format; 'config show' of the result equals that of FILE.")
+            description = "Write FILE in another format, includes and placeholders kept as written; read from the"
+                    + " same folder, 'config show' of the result equals that of FILE.")
     static final class Convert implements Callable<Integer> {
         @Parameters(paramLabel = "FILE[:SECTION]")
         String target;
@@ -118,7 +119,16 @@ final class ConfigCommand {
             try {
                 List<String> sections = new ArrayList<>(ConfigLoader.VASSAL_SECTIONS);
                 sections.add("emperor");
-                LoadedConfig config = ConfigLoader.withSystemEnvironment().load(target, sections);
+                // Unexpanded: includes, blocks and placeholders stay as written and expand the same
+                // way when the result is read from the same folder.
+                Path file = Path.of(target);
+                String section = null;
+                int colon = target.lastIndexOf(':');
+                if (colon > 0 && !Files.exists(file)) {
+                    section = target.substring(colon + 1);
+                    file = Path.of(target.substring(0, colon));
+                }
+                LoadedConfig config = ConfigLoader.withSystemEnvironment().loadUnexpanded(file, section, sections);
                 String text = ConfigWriter.write(config.options(), format, config.section());
                 if (output == null) {
                     System.out.print(text);

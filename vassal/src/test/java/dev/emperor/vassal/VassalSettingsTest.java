@@ -38,10 +38,10 @@ class VassalSettingsTest {
     }
 
     /** The file must be refused by VassalSettings.from with a ConfigException (nothing else). */
+    /** The file is refused, by the loader or by the settings, with errors naming it. */
     private ConfigException invalid(String name, String text) throws Exception {
         Path file = write(name, text);
-        ConfigLoader.LoadedConfig config = new ConfigLoader(Map.of()).loadVassal(file);
-        Throwable t = catchThrowable(() -> VassalSettings.from("x", config));
+        Throwable t = catchThrowable(() -> VassalSettings.from("x", new ConfigLoader(Map.of()).loadVassal(file)));
         assertThat(t).isInstanceOf(ConfigException.class);
         ConfigException e = (ConfigException) t;
         assertThat(e.errors()).allSatisfy(err -> assertThat(err.origin().file()).isEqualTo(file.toAbsolutePath().normalize()));
