@@ -176,7 +176,7 @@ public final class Emperor {
             case Shutdown e -> shutdown(e.reason());
             case RssCheck e -> checkRss();
             case SweepEscapees e -> sweepEscapees();
-            case EmperorEvent.FromAgent e -> agents.handle(e.inbound());
+            case EmperorEvent.FromAgent e -> e.batch().forEach(agents::handle);
         }
     }
 

@@ -33,7 +33,7 @@ public sealed interface EmperorEvent {
     }
 
     /** Something arrived on the agent socket. */
-    record FromAgent(dev.emperor.heartbeat.AgentServer.Inbound inbound) implements EmperorEvent {
+    record FromAgent(java.util.List<dev.emperor.heartbeat.AgentServer.Inbound> batch) implements EmperorEvent {
     }
 
     /** Stop every vassal gracefully, then exit. A second one kills what is left. */

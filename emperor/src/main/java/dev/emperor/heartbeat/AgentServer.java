@@ -19,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -43,6 +45,8 @@ public final class AgentServer implements AutoCloseable {
     static final long HELLO_TIMEOUT_MS = 5_000;
     static final int MAX_FRAMES_PER_SECOND = 200;
     static final int MAX_CONNECTIONS = 10_000;
+    /** Pause after a round that received something, so that the next round gathers more. */
+    static final long BATCH_MS = 50;
     private static final int READ_BUFFER = 16 << 10;
     private static final int MAX_PENDING_OUTPUT = 64 << 10;
 
@@ -70,7 +74,9 @@ public final class AgentServer implements AutoCloseable {
     private final Path path;
     private final ServerSocketChannel server;
     private final Selector selector;
-    private final Consumer<Inbound> inbound;
+    private final Consumer<List<Inbound>> inbound;
+    /** What this round of the selector received, handed to the loop in one piece. */
+    private final List<Inbound> batch = new ArrayList<>();
     private final Thread thread;
     private final Map<Long, Connection> connections = new HashMap<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
@@ -79,7 +85,7 @@ public final class AgentServer implements AutoCloseable {
     private long lastExpireMs;
     private volatile boolean running = true;
 
-    public AgentServer(Path path, Consumer<Inbound> inbound) throws IOException {
+    public AgentServer(Path path, Consumer<List<Inbound>> inbound) throws IOException {
         this.path = path;
         this.inbound = inbound;
         Files.deleteIfExists(path); // the run-dir lock says no live emperor owns it
@@ -152,6 +158,17 @@ public final class AgentServer implements AutoCloseable {
                 }
             }
             expire();
+            if (!batch.isEmpty()) {
+                inbound.accept(List.copyOf(batch));
+                batch.clear();
+                // Heartbeats are seconds apart: gathering them for a moment turns a thousand
+                // wake-ups a second (of this thread and of the loop) into a few dozen.
+                try {
+                    Thread.sleep(BATCH_MS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
         }
     }
 
@@ -304,14 +321,14 @@ public final class AgentServer implements AutoCloseable {
             if (m instanceof Message.Hello hello) {
                 helloSent = true;
                 interest(0); // not another byte until the loop has decided who this is
-                inbound.accept(new HelloFrom(id, hello, peerPid, peerUid));
+                batch.add(new HelloFrom(id, hello, peerPid, peerUid));
                 return;
             }
             if (worker == null) {
                 fail("say hello first");
                 return;
             }
-            inbound.accept(new MessageFrom(id, worker, peerPid, m));
+            batch.add(new MessageFrom(id, worker, peerPid, m));
             if (m instanceof Message.Goodbye) close("goodbye");
         }
 
@@ -360,7 +377,7 @@ public final class AgentServer implements AutoCloseable {
                     + worker.vassal() + " worker " + worker.worker() + ")" : "") + " refused: " + why);
             output.add(ByteBuffer.wrap(Frames.encode(new Message.Error(why))));
             flush();
-            if (worker != null) inbound.accept(new Closed(id, worker, peerPid, why));
+            if (worker != null) batch.add(new Closed(id, worker, peerPid, why));
             worker = null;
         }
 
@@ -368,7 +385,7 @@ public final class AgentServer implements AutoCloseable {
             if (key != null) key.cancel();
             closeQuietly(channel);
             connections.remove(id);
-            if (worker != null && why != null) inbound.accept(new Closed(id, worker, peerPid, why));
+            if (worker != null && why != null) batch.add(new Closed(id, worker, peerPid, why));
             worker = null;
         }
     }

@@ -267,6 +267,7 @@ public final class Vassal {
         w.readyTimer.cancel();
         w.stopTimer.cancel();
         w.heartbeatDeadline.cancel();
+        w.deadlineDueMono = 0;
         boolean asked = w.state == WorkerState.STOPPING;
         boolean replace = w.replace;
         w.replace = false;
@@ -462,7 +463,12 @@ public final class Vassal {
                     log(Level.INFO, w.label() + " sends heartbeats again");
                     w.hung = false;
                 }
-                armHeartbeatDeadline(w, requiredSilence(w));
+                // One timer per worker, moved only when it would fire too late; a beat that
+                // arrives in time costs no timer work (the deadline re-arms itself when it fires).
+                long silence = requiredSilence(w).toMillis();
+                if (w.deadlineDueMono == 0 || w.deadlineDueMono > now + silence) {
+                    armHeartbeatDeadline(w, Duration.ofMillis(silence));
+                }
                 checkDeadlock(w);
                 if (first && w.state == WorkerState.STARTING && w.settings.heartbeat().isPositive()) {
                     becomeReady(w, "first heartbeat");
@@ -541,6 +547,12 @@ public final class Vassal {
                     return;
                 }
                 long silentMs = host.nowMillis() - w.lastBeatMono;
+                long required = requiredSilence(w).toMillis();
+                if (silentMs < required) { // beats came in since it was set: wait for the rest
+                    armHeartbeatDeadline(w, Duration.ofMillis(required - silentMs));
+                    return;
+                }
+                w.deadlineDueMono = 0;
                 w.hung = true;
                 beginKill(w, "hung: no heartbeat for " + seconds(silentMs) + " (required-heartbeat is "
                         + seconds(host.requiredHeartbeat().toMillis()) + ")" + lastBeatDetail(w));
@@ -576,6 +588,7 @@ public final class Vassal {
     /** Asks the worker's JVM for a thread dump (SIGQUIT), then kills it once the dump is in. */
     private void beginKill(Worker w, String reason) {
         w.heartbeatDeadline.cancel();
+        w.deadlineDueMono = 0;
         long target = w.agentPid > 0 ? w.agentPid : w.pid;
         w.dumpRequestedWall = host.wallMillis();
         if (host.isStopped(target)) {
@@ -655,6 +668,8 @@ public final class Vassal {
 
     private void armHeartbeatDeadline(Worker w, Duration after) {
         w.heartbeatDeadline.cancel();
+        w.deadlineDueMono = 0;
+        w.deadlineDueMono = host.nowMillis() + after.toMillis();
         w.heartbeatGeneration = ++generation;
         w.heartbeatDeadline = host.schedule(this, after, new HeartbeatDeadline(w.id, w.pid, w.heartbeatGeneration));
     }
@@ -871,6 +886,7 @@ public final class Vassal {
             w.startedWall = host.wallMillis();
             host.watchExit(this, w.id, p);
             w.agentPid = 0;
+            w.deadlineDueMono = 0;
             w.beats = 0;
             w.lastGcPauseMs = -1;
             w.lastProgress = -1;
@@ -956,6 +972,7 @@ public final class Vassal {
     private void stopWorker(Worker w, boolean replace) {
         w.readyTimer.cancel();
         w.heartbeatDeadline.cancel();
+        w.deadlineDueMono = 0;
         w.state = WorkerState.STOPPING;
         w.replace = replace;
         host.signalGroup(w.pid, w.settings.stopSignal());
@@ -1112,6 +1129,8 @@ public final class Vassal {
         Map<String, Number> telemetry = Map.of();
         WorkerStatus.RestartRecord lastRestart;
         Cancellable heartbeatDeadline = Cancellable.NONE;
+        /** When the armed heartbeat deadline fires (monotonic ms), 0 when none is armed. */
+        long deadlineDueMono;
         long backoffGeneration;
         Cancellable readyTimer = Cancellable.NONE;
         Cancellable stopTimer = Cancellable.NONE;
