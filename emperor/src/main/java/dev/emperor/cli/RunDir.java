@@ -45,7 +45,12 @@ final class RunDir implements AutoCloseable {
     /** Creates (0700) and locks {@code path}; fails if another emperor holds it. */
     static RunDir acquire(Path path) {
         try {
-            Files.createDirectories(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // Others may pass through (0711) but not list: workers running as another user
+            // (uid = ...) must reach agent.sock; the logs and the control socket stay private.
+            Files.createDirectories(path);
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx--x--x"));
+            Path logs = Files.createDirectories(path.resolve("logs"));
+            Files.setPosixFilePermissions(logs, PosixFilePermissions.fromString("rwx------"));
         } catch (IOException e) {
             throw new EmperorCommand.UserError("cannot create run dir " + path + ": " + e.getMessage(), 2);
         }
