@@ -48,8 +48,9 @@ class AgentTest extends EmperorTestBase {
         JsonNode[] worker = new JsonNode[1];
         await("heartbeats from " + vassal).atMost(SOON).pollInterval(Duration.ofMillis(100)).until(() -> {
             worker[0] = emperor.vassal(vassal).map(v -> v.path("workers").path(0)).orElse(null);
+            // The very first beat of a fresh JVM may report an empty heap: wait for a real one.
             return worker[0] != null && worker[0].path("heartbeat_age_ms").isNumber()
-                    && worker[0].path("telemetry").has("heap.used");
+                    && worker[0].path("telemetry").path("heap.used").asLong() > 0;
         });
         return worker[0];
     }
