@@ -18,6 +18,7 @@ import dev.emperor.stats.StatsDocument;
 import dev.emperor.stats.StatsServer;
 import dev.emperor.vassal.Throttle;
 import dev.emperor.vassal.process.LaunchException;
+import dev.emperor.vassal.process.ChildReaper;
 import dev.emperor.vassal.process.OutputPump;
 import dev.emperor.vassal.process.WorkerLauncher;
 import java.io.IOException;
@@ -90,15 +91,16 @@ final class RunCommand implements Callable<Integer> {
         EmperorSettings settings = settings();
         LogSetup.configure(verbose);
         try (RunDir dir = RunDir.acquire(settings.runDir());
-             OutputPump pump = new OutputPump(settings.runDir().resolve("fifo"))) {
+             OutputPump pump = new OutputPump();
+             ChildReaper reaper = new ChildReaper()) {
             WorkerLauncher launcher;
             try {
-                launcher = WorkerLauncher.system(pump);
+                launcher = WorkerLauncher.install(settings.runDir().resolve("bin"), pump);
             } catch (LaunchException e) {
                 throw new EmperorCommand.UserError(e.getMessage(), 2);
             }
             MetricRegistry metrics = new MetricRegistry();
-            Emperor emperor = new Emperor(settings, launcher, ConfigLoader.withSystemEnvironment(), metrics,
+            Emperor emperor = new Emperor(settings, launcher, reaper, ConfigLoader.withSystemEnvironment(), metrics,
                     Version.current());
             StatsServer statsServer = null;
             if (settings.stats().isPresent()) {

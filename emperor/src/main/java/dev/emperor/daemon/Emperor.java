@@ -32,6 +32,7 @@ import dev.emperor.vassal.process.LaunchSpec;
 import dev.emperor.vassal.process.LogTarget;
 import dev.emperor.vassal.process.Posix;
 import dev.emperor.vassal.process.Signal;
+import dev.emperor.vassal.process.ChildReaper;
 import dev.emperor.vassal.process.WorkerLauncher;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -73,6 +74,7 @@ public final class Emperor {
 
     private final EmperorSettings settings;
     private final WorkerLauncher launcher;
+    private final ChildReaper reaper;
     private final ConfigLoader loader;
     private final MetricRegistry metrics;
     private final EventLoop loop;
@@ -108,10 +110,11 @@ public final class Emperor {
     private final Counter spawns;
     private final Counter spawnFailures;
 
-    public Emperor(EmperorSettings settings, WorkerLauncher launcher, ConfigLoader loader, MetricRegistry metrics,
-                   String version) {
+    public Emperor(EmperorSettings settings, WorkerLauncher launcher, ChildReaper reaper, ConfigLoader loader,
+                   MetricRegistry metrics, String version) {
         this.settings = settings;
         this.launcher = launcher;
+        this.reaper = reaper;
         this.loader = loader;
         this.metrics = metrics;
         this.version = version;
@@ -539,11 +542,11 @@ public final class Emperor {
         }
 
         @Override
-        public Process launch(LaunchSpec spec) throws LaunchException {
+        public long launch(LaunchSpec spec) throws LaunchException {
             try {
-                Process p = launcher.launch(spec);
+                long pid = launcher.launch(spec);
                 spawns.inc();
-                return p;
+                return pid;
             } catch (LaunchException e) {
                 spawnFailures.inc();
                 throw e;
@@ -551,10 +554,17 @@ public final class Emperor {
         }
 
         @Override
-        public void watchExit(Vassal vassal, int workerId, Process process) {
-            long pid = process.pid();
-            process.onExit().thenAccept(p -> loop.post(new ForVassal(vassal,
-                    new VassalEvent.WorkerExited(workerId, pid, p.exitValue()))));
+        public void watchExit(Vassal vassal, int workerId, long pid) {
+            try {
+                reaper.watch(pid, (p, code) -> loop.post(new ForVassal(vassal,
+                        new VassalEvent.WorkerExited(workerId, p, code))));
+            } catch (IllegalStateException e) {
+                // Unwatchable (out of descriptors) means unsupervised: stop it rather than lose it.
+                LOG.log(Level.ERROR, vassal.name() + ": " + e.getMessage() + "; killing pid " + pid);
+                Posix.killGroup(pid, Signal.KILL);
+                reaper.reapQuietly(pid);
+                loop.post(new ForVassal(vassal, new VassalEvent.WorkerExited(workerId, pid, 128 + 9)));
+            }
         }
 
         @Override

@@ -111,15 +111,15 @@ public final class Vassal {
 
     /** The pid of worker {@code id}'s live process, if it has one. */
     public java.util.OptionalLong workerPid(int id) {
-        if (id < 1 || id > workers.length || workers[id - 1].process == null) return java.util.OptionalLong.empty();
+        if (id < 1 || id > workers.length || workers[id - 1].pid == 0) return java.util.OptionalLong.empty();
         return java.util.OptionalLong.of(workers[id - 1].pid);
     }
 
     /** Processes of this vassal still alive (being stopped or not). */
     public boolean hasLiveWorkers() {
-        if (preload.process != null) return true;
+        if (preload.pid != 0) return true;
         for (Worker w : workers) {
-            if (w.process != null) return true;
+            if (w.pid != 0) return true;
         }
         return false;
     }
@@ -263,7 +263,7 @@ public final class Vassal {
         long upMs = host.nowMillis() - w.startedMono;
         w.lastExit = how;
         lastExit = w.label() + " " + how;
-        w.process = null;
+        w.pid = 0;
         w.readyTimer.cancel();
         w.stopTimer.cancel();
         w.heartbeatDeadline.cancel();
@@ -708,7 +708,7 @@ public final class Vassal {
     }
 
     private String health(Worker w) {
-        if (w.process == null) return null;
+        if (w.pid == 0) return null;
         if (!w.settings.heartbeat().isPositive() && w.beats == 0) return "no-agent";
         if (w.hung) return "hung";
         if (w.beats == 0) return w.diagnosis != null ? "silent" : "waiting";
@@ -804,11 +804,11 @@ public final class Vassal {
                 workers[chain.slot - 1] = new Worker(chain.slot);
             }
             Worker w = workers[chain.slot - 1];
-            if (w.process != null && w.state != WorkerState.STOPPING) {
+            if (w.pid != 0 && w.state != WorkerState.STOPPING) {
                 stopWorker(w, true); // its replacement starts when it is gone
                 return;
             }
-            if (w.process == null) {
+            if (w.pid == 0) {
                 w.backoffTimer.cancel();
                 spawn(w, target);
                 return;
@@ -818,7 +818,7 @@ public final class Vassal {
         // Every slot of the new settings is replaced; slots beyond them go.
         boolean extra = false;
         for (int i = target.processes(); i < workers.length; i++) {
-            if (workers[i].process != null) {
+            if (workers[i].pid != 0) {
                 stopWorker(workers[i], false);
                 extra = true;
             }
@@ -856,7 +856,7 @@ public final class Vassal {
         Signal sig = settings.reload().reloadSignal().orElseThrow();
         int n = 0;
         for (Worker w : workers) {
-            if (w.process != null && w.state != WorkerState.STOPPING) {
+            if (w.pid != 0 && w.state != WorkerState.STOPPING) {
                 host.signalGroup(w.pid, sig);
                 n++;
             }
@@ -876,15 +876,13 @@ public final class Vassal {
         log = host.logTarget(name, logFile, s.logMaxBytes());
         List<String> argv = w.id == PRELOAD ? s.reload().preload().orElseThrow() : s.argv();
         try {
-            Process p = host.launch(new LaunchSpec(argv, env, s.directory(), log, "[" + w.label() + "] ", s.limits()));
-            w.process = p;
-            w.pid = p.pid();
+            w.pid = host.launch(new LaunchSpec(argv, env, s.directory(), log, "[" + w.label() + "] ", s.limits()));
             w.settings = s;
             w.state = WorkerState.STARTING;
             w.ready = false;
             w.startedMono = host.nowMillis();
             w.startedWall = host.wallMillis();
-            host.watchExit(this, w.id, p);
+            host.watchExit(this, w.id, w.pid);
             w.agentPid = 0;
             w.deadlineDueMono = 0;
             w.beats = 0;
@@ -908,7 +906,7 @@ public final class Vassal {
             w.launchError = null;
             log(Level.INFO, w.label() + " started (pid " + w.pid + ")");
         } catch (LaunchException e) {
-            w.process = null;
+            w.pid = 0;
             w.settings = s;
             w.launchError = "cannot start " + w.label() + ": " + e.getMessage();
             if (w.id == PRELOAD) {
@@ -955,12 +953,12 @@ public final class Vassal {
     }
 
     private void stopAll() {
-        if (preload.process != null && preload.state != WorkerState.STOPPING) stopWorker(preload, false);
+        if (preload.pid != 0 && preload.state != WorkerState.STOPPING) stopWorker(preload, false);
         for (Worker w : workers) {
             w.backoffTimer.cancel();
-            if (w.process != null && w.state != WorkerState.STOPPING) {
+            if (w.pid != 0 && w.state != WorkerState.STOPPING) {
                 stopWorker(w, false);
-            } else if (w.process == null) {
+            } else if (w.pid == 0) {
                 w.readyTimer.cancel();
                 w.state = WorkerState.STOPPED;
             } else {
@@ -995,21 +993,21 @@ public final class Vassal {
 
     private boolean anyReady() {
         for (Worker w : workers) {
-            if (w.process != null && w.ready) return true;
+            if (w.pid != 0 && w.ready) return true;
         }
         return false;
     }
 
     private boolean hasLiveWorkersAbove(int slots) {
         for (int i = slots; i < workers.length; i++) {
-            if (workers[i].process != null) return true;
+            if (workers[i].pid != 0) return true;
         }
         return false;
     }
 
     /** STARTING, RUNNING or BACKOFF, read off the workers while the vassal is active. */
     private VassalState activeState() {
-        if (preload.process != null) return STARTING;
+        if (preload.pid != 0) return STARTING;
         boolean starting = false;
         for (Worker w : workers) {
             if (w.state == WorkerState.BACKOFF) return BACKOFF;
@@ -1037,7 +1035,7 @@ public final class Vassal {
             if (id < 1 || id > workers.length) return null;
             w = workers[id - 1];
         }
-        return w.process != null && w.pid == pid ? w : null;
+        return w.pid != 0 && w.pid == pid ? w : null;
     }
 
     private void log(Level level, String message) {
@@ -1060,7 +1058,7 @@ public final class Vassal {
     public VassalStatus status() {
         List<WorkerStatus> ws = new ArrayList<>(workers.length);
         for (Worker w : workers) {
-            boolean alive = w.process != null;
+            boolean alive = w.pid != 0;
             Long age = alive && w.beats > 0 ? host.nowMillis() - w.lastBeatMono : null;
             ws.add(new WorkerStatus(w.id, alive ? w.pid : null, w.state, alive ? w.startedWall : null, w.restarts,
                     w.lastExit, age, alive && w.agentPid > 0 ? w.agentPid : null, health(w),
@@ -1095,7 +1093,7 @@ public final class Vassal {
     /** One worker slot: its current process, if any, and its own failure streak. */
     private static final class Worker {
         final int id;
-        Process process;
+        /** The live process, 0 when none. */
         long pid;
         VassalSettings settings;
         WorkerState state = WorkerState.STOPPED;

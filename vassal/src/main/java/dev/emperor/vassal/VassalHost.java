@@ -16,11 +16,11 @@ public interface VassalHost {
     /** Delivers {@code event} to {@code vassal} after {@code delay}. */
     Cancellable schedule(Vassal vassal, Duration delay, VassalEvent event);
 
-    /** Starts a worker process. Called on the owner's long-lived thread. */
-    Process launch(LaunchSpec spec) throws LaunchException;
+    /** Starts a worker process and returns its pid. Called on the owner's long-lived thread. */
+    long launch(LaunchSpec spec) throws LaunchException;
 
-    /** Delivers a {@link VassalEvent.WorkerExited} to {@code vassal} when {@code process} ends. */
-    void watchExit(Vassal vassal, int workerId, Process process);
+    /** Delivers a {@link VassalEvent.WorkerExited} to {@code vassal} when process {@code pid} ends. */
+    void watchExit(Vassal vassal, int workerId, long pid);
 
     /** Sends {@code signal} to a worker's whole process group. */
     void signalGroup(long pgid, dev.emperor.vassal.process.Signal signal);

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * A {@link VassalHost} with no processes, no threads and no clock of its own: launches hand
- * out {@link FakeProcess}es with increasing pids, timers are recorded so a test can fire them,
+ * out increasing pids (no process runs), timers are recorded so a test can fire them,
  * signals are recorded so a test can check them.
  */
 final class FakeHost implements VassalHost {
@@ -54,7 +54,7 @@ final class FakeHost implements VassalHost {
         }
     }
 
-    record Launch(LaunchSpec spec, FakeProcess process) {
+    record Launch(LaunchSpec spec, long pid) {
     }
 
     record Watch(int workerId, long pid) {
@@ -85,18 +85,18 @@ final class FakeHost implements VassalHost {
     }
 
     @Override
-    public Process launch(LaunchSpec spec) throws LaunchException {
+    public long launch(LaunchSpec spec) throws LaunchException {
         if (!failures.isEmpty()) {
             throw new LaunchException(failures.removeFirst());
         }
-        FakeProcess p = new FakeProcess(nextPid++);
-        launches.add(new Launch(spec, p));
-        return p;
+        long pid = nextPid++;
+        launches.add(new Launch(spec, pid));
+        return pid;
     }
 
     @Override
-    public void watchExit(Vassal vassal, int workerId, Process process) {
-        watches.add(new Watch(workerId, process.pid()));
+    public void watchExit(Vassal vassal, int workerId, long pid) {
+        watches.add(new Watch(workerId, pid));
     }
 
     @Override
@@ -201,7 +201,7 @@ final class FakeHost implements VassalHost {
     }
 
     long lastPid() {
-        return launches.get(launches.size() - 1).process().pid();
+        return launches.get(launches.size() - 1).pid();
     }
 
     List<Sent> signalsSince(int index) {

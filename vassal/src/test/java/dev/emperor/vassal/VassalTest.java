@@ -170,15 +170,6 @@ class VassalTest {
         assertThat(host.launches.get(0).spec().logFile()).isEqualTo(Path.of("/var/log/web.log"));
     }
 
-    @Test
-    void theVassalNeverTouchesProcessesDirectly() {
-        runAll(settings("processes=2"));
-        exit(1, 1);
-        vassal.handle(new StopRequested("test"));
-        host.pendingFor(StopDeadline.class, 2).fire();
-        assertThat(host.launches).extracting(l -> l.process().destroyed).containsOnly(false);
-    }
-
     // ---- crashes with master = true ------------------------------------------------------------
 
     @Test

@@ -6,8 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -18,15 +16,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * id, with two threads in all, however many workers run:
  * <ul>
  *   <li>a <b>reader</b> waits in {@code epoll_wait} on the read ends of all workers' output
- *       FIFOs and cuts what arrives into lines. It never touches the disk, so a worker is
+ *       pipes and cuts what arrives into lines. It never touches the disk, so a worker is
  *       never slowed by its own logging;</li>
  *   <li>a <b>writer</b> appends those lines to the log files and rotates them. If the disk is
  *       slow or full, lines wait in a bounded queue; past {@value #MAX_QUEUED_BYTES} bytes
  *       they are dropped and counted per vassal ({@link LogTarget#droppedLines()}), never
  *       silently.</li>
  * </ul>
- * A worker writes into a FIFO made for it (see {@link #prepare()}): the JDK opens the write
- * end as the child's stdout, and the FIFO's name is removed as soon as the child runs.
+ * A worker writes into a pipe made for it (see {@link #prepare()}): the launcher makes the
+ * write end the child's stdout and stderr and closes its own copy; the read end stays here.
  */
 public final class OutputPump implements AutoCloseable {
 
@@ -35,23 +33,16 @@ public final class OutputPump implements AutoCloseable {
     static final int MAX_LINE = 64 << 10;
     private static final int MAX_EVENTS = 64;
 
-    private final Path fifoDir;
     private final int epfd;
     private final int wakeFd;
     private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
-    private final AtomicLong fifoCounter = new AtomicLong();
     private final Thread reader;
     private final Thread writer;
     private volatile boolean running = true;
 
-    public OutputPump(Path fifoDir) throws IOException {
-        this.fifoDir = fifoDir;
-        Files.createDirectories(fifoDir);
-        try (var old = Files.newDirectoryStream(fifoDir, "*.fifo")) {
-            for (Path p : old) Files.deleteIfExists(p); // left by an emperor that died hard
-        }
+    public OutputPump() throws IOException {
         try {
             this.epfd = Posix.libc().epoll_create1(Posix.EPOLL_CLOEXEC);
             this.wakeFd = Posix.libc().eventfd(0, Posix.EFD_CLOEXEC | Posix.EFD_NONBLOCK);
@@ -65,46 +56,55 @@ public final class OutputPump implements AutoCloseable {
         writer.start();
     }
 
-    /** A FIFO waiting for its worker: give {@link #path()} to the launcher as the output file. */
-    public record PendingOutput(Path path, int fd) {
+    /**
+     * A pipe waiting for its worker: {@link #writeFd()} becomes the child's stdout and stderr
+     * (it is close-on-exec here, so no other child inherits it); {@link #readFd()} is ours.
+     */
+    public record PendingOutput(int readFd, int writeFd) {
     }
 
-    /**
-     * Makes a FIFO and opens its read end (non-blocking, so that the JDK's open of the write
-     * end for the child returns at once instead of waiting for a reader).
-     */
+    /** Makes a pipe whose read end does not block (the reader drains many pipes in turn). */
     public PendingOutput prepare() throws LaunchException {
-        Path fifo = fifoDir.resolve("out-" + fifoCounter.incrementAndGet() + ".fifo");
+        int[] fds = new int[2];
         try {
-            Files.deleteIfExists(fifo);
-            Posix.libc().mkfifo(fifo.toString(), 0600);
-            int fd = Posix.libc().open(fifo.toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
-            return new PendingOutput(fifo, fd);
+            Posix.libc().pipe2(fds, Posix.O_CLOEXEC);
         } catch (LastErrorException e) {
-            throw new LaunchException("cannot create the output pipe " + fifo + ": errno " + e.getErrorCode()
-                    + (e.getErrorCode() == 24 ? " (too many open files: raise the emperor's limit-nofile)" : ""));
-        } catch (IOException e) {
-            throw new LaunchException("cannot create the output pipe " + fifo + ": " + e.getMessage());
+            throw new LaunchException("cannot create the output pipe: errno " + e.getErrorCode()
+                    + (e.getErrorCode() == Posix.EMFILE || e.getErrorCode() == Posix.ENFILE
+                            ? " (too many open files: raise the emperor's limit-nofile)" : ""));
         }
+        try {
+            Posix.libc().fcntl(fds[0], Posix.F_SETFL, Posix.O_NONBLOCK);
+        } catch (LastErrorException e) {
+            closeFd(fds[0]);
+            closeFd(fds[1]);
+            throw new LaunchException("cannot set up the output pipe: errno " + e.getErrorCode());
+        }
+        return new PendingOutput(fds[0], fds[1]);
+    }
+
+    /** The child holds the write end now: ours must go, so that its exit ends the stream. */
+    public void spawned(PendingOutput output) {
+        closeFd(output.writeFd());
     }
 
     /** The worker runs: carry what it writes to {@code target}, each line after {@code prefix}. */
     public void attach(PendingOutput output, LogTarget target, String prefix) {
-        unlink(output);
-        streams.put(output.fd(), new Stream(output.fd(), target, prefix.getBytes(StandardCharsets.UTF_8)));
+        int fd = output.readFd();
+        streams.put(fd, new Stream(fd, target, prefix.getBytes(StandardCharsets.UTF_8)));
         try {
-            register(output.fd());
+            register(fd);
         } catch (LastErrorException e) {
-            streams.remove(output.fd());
-            closeFd(output.fd());
+            streams.remove(fd);
+            closeFd(fd);
             LOG.log(Level.ERROR, "cannot watch worker output (errno " + e.getErrorCode() + "); its output is lost");
         }
     }
 
-    /** The worker never ran: throw the FIFO away. */
+    /** The worker never ran: close both ends. */
     public void cancel(PendingOutput output) {
-        unlink(output);
-        closeFd(output.fd());
+        closeFd(output.readFd());
+        closeFd(output.writeFd());
     }
 
     /** Bytes waiting for the disk right now. */
@@ -200,14 +200,6 @@ public final class OutputPump implements AutoCloseable {
             Posix.libc().read(fd, buf, 8);
         } catch (LastErrorException ignored) {
             // EAGAIN: already drained
-        }
-    }
-
-    private void unlink(PendingOutput output) {
-        try {
-            Files.deleteIfExists(output.path());
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "cannot remove " + output.path() + ": " + e.getMessage());
         }
     }
 

@@ -5,17 +5,30 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
 
 /**
- * The few libc calls the JDK lacks: signals to a pid other than SIGTERM/SIGKILL and to a
- * whole process group, FIFOs, and epoll for reading many workers' output on one thread.
+ * The few libc calls the JDK lacks: posix_spawn and pidfds (to start and reap workers without
+ * a thread each), signals to a pid other than SIGTERM/SIGKILL and to a whole process group,
+ * pipes and epoll for reading many workers' output on one thread, and account look-ups.
  * Stateless; the library is loaded once per JVM by JNA.
  */
 public final class Posix {
 
     static final int ESRCH = 3;
     static final int EINTR = 4;
+    static final int ECHILD = 10;
     static final int EAGAIN = 11;
+    static final int ENFILE = 23;
+    static final int EMFILE = 24;
+    static final int F_SETFL = 4;
+    static final int WNOHANG = 1;
+    static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    static final short POSIX_SPAWN_SETSID = 0x80;
+    /** Larger than glibc's posix_spawn_file_actions_t (80 bytes) and posix_spawnattr_t (336). */
+    static final int SPAWN_STRUCT_BYTES = 512;
+    static final int SIGSET_BYTES = 128;
     static final int O_RDONLY = 0;
     static final int O_WRONLY = 1;
     static final int O_NONBLOCK = 04000;
@@ -38,8 +51,6 @@ public final class Posix {
 
         int getpgid(int pid) throws LastErrorException;
 
-        int mkfifo(String path, int mode) throws LastErrorException;
-
         int open(String path, int flags) throws LastErrorException;
 
         int close(int fd) throws LastErrorException;
@@ -58,7 +69,52 @@ public final class Posix {
 
         int geteuid();
 
-        int getsockopt(int fd, int level, int option, Pointer value, com.sun.jna.ptr.IntByReference len)
+        int pipe2(int[] fds, int flags) throws LastErrorException;
+
+        int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+        int pidfd_open(int pid, int flags) throws LastErrorException;
+
+        int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
+
+        // posix_spawn and its helpers return an error number instead of setting errno.
+        int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, String[] argv,
+                        String[] envp);
+
+        int posix_spawn_file_actions_init(Pointer fileActions);
+
+        int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+        int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int flags, int mode);
+
+        int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
+
+        int posix_spawnattr_init(Pointer attr);
+
+        int posix_spawnattr_destroy(Pointer attr);
+
+        int posix_spawnattr_setflags(Pointer attr, short flags);
+
+        int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
+
+        int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
+
+        int sigfillset(Pointer sigset);
+
+        int sigemptyset(Pointer sigset);
+
+        String strerror(int errnum);
+
+        // Account look-ups go through the emperor's own libc, so NSS (LDAP, sssd) answers too.
+        Pointer getpwnam(String name);
+
+        Pointer getpwuid(int uid);
+
+        Pointer getgrnam(String name);
+
+        int getgrouplist(String user, int group, int[] groups, IntByReference ngroups);
+
+        int getsockopt(int fd, int level, int option, Pointer value, IntByReference len)
                 throws LastErrorException;
     }
 
@@ -101,7 +157,7 @@ public final class Posix {
      */
     public static long[] peerCredentials(int fd) {
         Memory ucred = new Memory(12);
-        com.sun.jna.ptr.IntByReference len = new com.sun.jna.ptr.IntByReference(12);
+        IntByReference len = new IntByReference(12);
         try {
             Holder.LIBC.getsockopt(fd, 1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, ucred, len);
             return new long[] {ucred.getInt(0), Integer.toUnsignedLong(ucred.getInt(4)),

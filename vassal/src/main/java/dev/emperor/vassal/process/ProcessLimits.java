@@ -5,10 +5,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * Who a vassal's workers run as and what they may use. Applied when each worker starts,
- * by wrappers that exec in place: {@code setpriv --reuid/--regid/--init-groups} for the
- * account, {@code prlimit} for resource limits (set as both soft and hard limit), and a
- * {@code umask} builtin before the program.
+ * Who a vassal's workers run as and what they may use. Applied when each worker starts, by
+ * the {@code emperor-exec} helper before it execs the program (see {@link WorkerLauncher}):
+ * resource limits as both soft and hard limit, the umask, then groups and user.
  *
  * @param uid     user name or number; empty: the emperor's user
  * @param gid     group name or number; empty: the user's primary group (or the emperor's)
@@ -28,7 +27,7 @@ public record ProcessLimits(Optional<String> uid, Optional<String> gid, Optional
         return uid.isPresent() || gid.isPresent();
     }
 
-    /** The rlimits we set, by their prlimit(1) option names. */
+    /** The rlimits we set; the helper takes them by lower-case name. */
     public enum Resource {
         NOFILE("--nofile"), NPROC("--nproc"), AS("--as"), CORE("--core");
 

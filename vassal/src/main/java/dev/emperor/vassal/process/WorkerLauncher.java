@@ -1,61 +1,92 @@
 package dev.emperor.vassal.process;
 
-import java.io.File;
+import com.sun.jna.Memory;
+import com.sun.jna.ptr.IntByReference;
+import dev.emperor.vassal.process.Posix.LibC;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * Starts worker processes so that none can escape supervision. Each worker is exec'd
- * through small wrappers that each do one thing and then exec in place, so the pid the JDK
- * reports is the program's own:
+ * Starts worker processes so that none can escape supervision, with one exec of our own
+ * before the program's. From the event-loop thread it calls {@code posix_spawn} (through
+ * JNA; glibc clones with CLONE_VFORK, so the JVM's size does not matter) on the small static
+ * helper {@code emperor-exec} (source: {@code vassal/src/main/c/emperor-exec.c}, built with
+ * the module and carried in its jar):
  * <ol>
- *   <li>{@code prlimit --nofile=N:N ...} (only with limits) sets resource limits while
- *       still privileged;</li>
- *   <li>{@code setpriv [--reuid U --regid G --init-groups] --pdeathsig KILL} switches user
- *       (only with uid/gid) and makes the kernel kill the worker if the thread that spawned
- *       it dies, which is the emperor's event-loop thread: a SIGKILLed emperor leaves no
- *       worker running. It comes after any user switch, which would clear it;</li>
- *   <li>{@code setsid} makes the worker the leader of its own session and process group, so
- *       a stop signal reaches everything it forked, and a Ctrl-C in the emperor's terminal
- *       does not reach it behind the emperor's back;</li>
- *   <li>{@code env --default-signal} resets every signal to its default action: a process
- *       inherits ignored signals, and an emperor started in the background by a shell has
- *       SIGINT ignored, which a worker would then ignore too (Python's http.server did);</li>
- *   <li>{@code /bin/sh -c 'umask M && exec "$0" "$@"'} (only with umask).</li>
+ *   <li>posix_spawn itself makes the child the leader of a new session and process group
+ *       (a stop signal reaches everything it forked, and a Ctrl-C in the emperor's terminal
+ *       does not reach it behind the emperor's back), resets every signal to its default
+ *       action (an emperor started in the background has SIGINT ignored, which a worker
+ *       would inherit; Python's http.server did), unblocks all, and puts /dev/null on stdin
+ *       and the worker's output pipe on stdout and stderr;</li>
+ *   <li>the helper sets resource limits while still root, the umask, the working directory,
+ *       then the groups and user; then the parent-death signal (SIGKILL when the thread that
+ *       spawned it dies, which is the emperor's long-lived event-loop thread: a SIGKILLed
+ *       emperor leaves no worker running) and a check that the emperor is still its parent;
+ *       it closes every other descriptor and execs the program in place, so the pid we hold
+ *       is the program's own.</li>
  * </ol>
- * setpriv, setsid and prlimit come with util-linux, env with coreutils (both essential on
- * Debian). Output goes to a FIFO read by the {@link OutputPump}: no thread per worker.
+ * The {@link ChildReaper} learns of the exit; the {@link OutputPump} reads the output. No
+ * thread per worker, and two execs per worker instead of the five a ProcessBuilder chain of
+ * jspawnhelper, setpriv, setsid and env took.
  *
  * <p>Must be called from one long-lived platform thread (see the parent-death note above).
  */
 public final class WorkerLauncher {
 
-    private static final File DEV_NULL = new File("/dev/null");
+    /** Where the helper is inside this module's jar. */
+    static final String HELPER_RESOURCE = "emperor-exec";
 
-    private final Path setpriv;
-    private final Path setsid;
-    private final Path env;
-    private final Path prlimit;
+    private final Path helper;
     private final OutputPump pump;
+    private final String parentPid = Long.toString(ProcessHandle.current().pid());
+    private final Memory sigFull = new Memory(Posix.SIGSET_BYTES);
+    private final Memory sigEmpty = new Memory(Posix.SIGSET_BYTES);
 
-    public WorkerLauncher(Path setpriv, Path setsid, Path env, Path prlimit, OutputPump pump) {
-        this.setpriv = setpriv;
-        this.setsid = setsid;
-        this.env = env;
-        this.prlimit = prlimit;
+    public WorkerLauncher(Path helper, OutputPump pump) {
+        this.helper = helper;
         this.pump = pump;
+        Posix.libc().sigfillset(sigFull);
+        Posix.libc().sigemptyset(sigEmpty);
     }
 
-    /** Finds the wrappers in the standard folders. */
-    public static WorkerLauncher system(OutputPump pump) throws LaunchException {
-        return new WorkerLauncher(findSystemTool("setpriv"), findSystemTool("setsid"), findSystemTool("env"),
-                findSystemTool("prlimit"), pump);
+    /**
+     * Copies the helper out of the jar into {@code dir} (a folder only the emperor writes to)
+     * and returns a launcher that uses it.
+     */
+    public static WorkerLauncher install(Path dir, OutputPump pump) throws LaunchException {
+        try (InputStream in = WorkerLauncher.class.getResourceAsStream(HELPER_RESOURCE)) {
+            if (in == null) {
+                throw new LaunchException("the helper " + HELPER_RESOURCE + " is missing from the emperor's jar;"
+                        + " rebuild it on a machine with a C compiler (apt-get install gcc)");
+            }
+            byte[] bytes = in.readAllBytes();
+            Files.createDirectories(dir);
+            Path target = dir.resolve(HELPER_RESOURCE);
+            if (!Files.isRegularFile(target) || !Arrays.equals(Files.readAllBytes(target), bytes)) {
+                // A new name, then rename: an exec of the old copy in flight never sees half a file.
+                Path tmp = Files.createTempFile(dir, HELPER_RESOURCE, ".new");
+                Files.write(tmp, bytes);
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return new WorkerLauncher(target, pump);
+        } catch (IOException e) {
+            throw new LaunchException("cannot install the helper " + HELPER_RESOURCE + " in " + dir + ": " + e.getMessage());
+        }
     }
 
-    public Process launch(LaunchSpec spec) throws LaunchException {
+    /** Starts the worker and returns its pid; watch it with a {@link ChildReaper} at once. */
+    public long launch(LaunchSpec spec) throws LaunchException {
         Path program = resolveProgram(spec);
         if (!Files.isDirectory(spec.directory())) {
             throw new LaunchException("working directory " + spec.directory() + " does not exist");
@@ -65,74 +96,91 @@ public final class WorkerLauncher {
             throw new LaunchException("uid/gid need the emperor to run as root (it runs as uid "
                     + Posix.effectiveUid() + ")");
         }
-        List<String> command = new ArrayList<>(spec.argv().size() + 16);
-        if (!limits.rlimits().isEmpty()) {
-            command.add(prlimit.toString());
-            limits.rlimits().forEach((r, v) -> command.add(r.option() + "=" + v + ":" + v));
-            command.add("--");
-        }
-        command.add(setpriv.toString());
-        limits.uid().ifPresent(u -> command.add("--reuid=" + u));
-        limits.gid().ifPresent(g -> command.add("--regid=" + g));
-        if (limits.uid().isPresent()) {
-            if (limits.gid().isEmpty()) command.add("--regid=" + primaryGroup(limits.uid().get()));
-            command.add("--init-groups");
-        } else if (limits.gid().isPresent()) {
-            command.add("--clear-groups");
-        }
-        command.add("--pdeathsig");
-        command.add("KILL");
-        command.add("--");
-        command.add(setsid.toString());
-        command.add("--");
-        command.add(env.toString());
-        command.add("--default-signal");
-        command.add("--");
+        List<String> argv = new ArrayList<>(spec.argv().size() + 16);
+        argv.add(helper.toString());
+        argv.add(parentPid);
+        limits.rlimits().forEach((r, v) -> {
+            argv.add("-r");
+            argv.add(r.name().toLowerCase(Locale.ROOT) + ":" + v + ":" + v);
+        });
         if (limits.umask().isPresent()) {
-            command.add("/bin/sh");
-            command.add("-c");
-            command.add("umask " + Integer.toOctalString(limits.umask().getAsInt()) + " && exec \"$0\" \"$@\"");
+            argv.add("-m");
+            argv.add(Integer.toOctalString(limits.umask().getAsInt()));
         }
-        command.add(program.toString());
-        command.addAll(spec.argv().subList(1, spec.argv().size()));
+        argv.add("-d");
+        argv.add(spec.directory().toString());
+        if (limits.changesAccount()) {
+            Accounts.Account account = Accounts.resolve(limits.uid(), limits.gid());
+            argv.add("-G");
+            StringBuilder groups = new StringBuilder();
+            for (int g : account.groups()) groups.append(groups.isEmpty() ? "" : ",").append(g);
+            argv.add(groups.toString());
+            argv.add("-g");
+            argv.add(Integer.toString(account.gid()));
+            if (account.uid() >= 0) {
+                argv.add("-u");
+                argv.add(Integer.toString(account.uid()));
+            }
+        }
+        argv.add("--");
+        argv.add(program.toString());
+        argv.add(program.toString());
+        argv.addAll(spec.argv().subList(1, spec.argv().size()));
+        String[] env = new String[spec.environment().size()];
+        int i = 0;
+        for (Map.Entry<String, String> e : spec.environment().entrySet()) env[i++] = e.getKey() + "=" + e.getValue();
 
         OutputPump.PendingOutput output = pump.prepare();
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(spec.directory().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.path().toFile()))
-                .redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().putAll(spec.environment());
-        Process p;
+        long pid;
         try {
-            p = pb.start();
-        } catch (IOException | IllegalArgumentException e) {
+            pid = spawn(argv.toArray(String[]::new), env, output.writeFd());
+        } catch (LaunchException e) {
             pump.cancel(output);
             throw new LaunchException("cannot start " + program + ": " + e.getMessage());
         }
+        pump.spawned(output);
         pump.attach(output, spec.log(), spec.outputPrefix());
-        return p;
+        return pid;
     }
 
-    /** setpriv --reuid without --regid keeps the emperor's group; use the user's own instead. */
-    private static String primaryGroup(String user) throws LaunchException {
+    private long spawn(String[] argv, String[] env, int outFd) throws LaunchException {
+        LibC c = Posix.libc();
+        Memory actions = new Memory(Posix.SPAWN_STRUCT_BYTES);
+        Memory attr = new Memory(Posix.SPAWN_STRUCT_BYTES);
+        check(c.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
         try {
-            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
-                String[] f = line.split(":");
-                if (f.length > 3 && (f[0].equals(user) || f[2].equals(user))) return f[3];
+            check(c.posix_spawnattr_init(attr), "posix_spawnattr_init");
+            try {
+                check(c.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Posix.O_RDONLY, 0), "addopen");
+                check(c.posix_spawn_file_actions_adddup2(actions, outFd, 1), "adddup2");
+                check(c.posix_spawn_file_actions_adddup2(actions, outFd, 2), "adddup2");
+                check(c.posix_spawnattr_setflags(attr, (short) (Posix.POSIX_SPAWN_SETSID
+                        | Posix.POSIX_SPAWN_SETSIGDEF | Posix.POSIX_SPAWN_SETSIGMASK)), "setflags");
+                check(c.posix_spawnattr_setsigdefault(attr, sigFull), "setsigdefault");
+                check(c.posix_spawnattr_setsigmask(attr, sigEmpty), "setsigmask");
+                IntByReference pid = new IntByReference();
+                check(c.posix_spawn(pid, argv[0], actions, attr, argv, env), "posix_spawn");
+                return pid.getValue();
+            } finally {
+                c.posix_spawnattr_destroy(attr);
             }
-        } catch (IOException e) {
-            throw new LaunchException("cannot read /etc/passwd to find the group of user " + user);
+        } finally {
+            c.posix_spawn_file_actions_destroy(actions);
         }
-        if (user.chars().allMatch(Character::isDigit)) return user;
-        throw new LaunchException("no user named '" + user + "' on this machine");
+    }
+
+    private static void check(int error, String call) throws LaunchException {
+        if (error != 0) {
+            throw new LaunchException(call + " failed: " + Posix.libc().strerror(error)
+                    + (error == Posix.EMFILE || error == Posix.ENFILE || error == Posix.EAGAIN
+                            ? " (the emperor may be out of file descriptors or processes: raise its limits)" : ""));
+        }
     }
 
     /**
      * Resolves the program as execvp would (a name with a slash is a path from the working
      * directory, else it is searched on the worker's PATH), so that a missing program is
-     * reported by name instead of as an exit code from setsid.
+     * reported by name instead of as an exit code from the helper.
      */
     static Path resolveProgram(LaunchSpec spec) throws LaunchException {
         String name = spec.argv().get(0);
@@ -156,13 +204,5 @@ public final class WorkerLauncher {
             }
         }
         throw new LaunchException("program '" + name + "' not found on PATH (" + path + ")");
-    }
-
-    private static Path findSystemTool(String name) throws LaunchException {
-        for (String dir : new String[] {"/usr/bin", "/bin", "/usr/sbin", "/sbin"}) {
-            Path p = Path.of(dir, name);
-            if (Files.isExecutable(p)) return p;
-        }
-        throw new LaunchException(name + " not found in /usr/bin, /bin, /usr/sbin or /sbin; install util-linux and coreutils");
     }
 }

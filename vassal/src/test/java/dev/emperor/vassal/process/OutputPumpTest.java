@@ -3,39 +3,58 @@ package dev.emperor.vassal.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Real workers through the real launcher: their output reaches the log, prefixed and whole. */
 class OutputPumpTest {
 
     @TempDir
     Path tmp;
 
-    private Process run(OutputPump pump, LogTarget target, String prefix, String script) throws Exception {
-        OutputPump.PendingOutput out = pump.prepare();
-        Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.path().toFile())).start();
-        pump.attach(out, target, prefix);
-        assertThat(Files.exists(out.path())).as("the FIFO's name is gone once the worker runs").isFalse();
-        return p;
+    private OutputPump pump;
+    private ChildReaper reaper;
+    private WorkerLauncher launcher;
+
+    @BeforeEach
+    void start() throws Exception {
+        pump = new OutputPump();
+        reaper = new ChildReaper();
+        launcher = WorkerLauncher.install(tmp.resolve("bin"), pump);
+    }
+
+    @AfterEach
+    void stop() {
+        reaper.close();
+        pump.close();
+    }
+
+    /** Runs {@code sh -c script} as a worker and returns a future of its exit code. */
+    private CompletableFuture<Integer> run(LogTarget target, String prefix, String script) throws Exception {
+        long pid = launcher.launch(new LaunchSpec(List.of("sh", "-c", script), Map.of("PATH", "/usr/bin:/bin"), tmp,
+                target, prefix, ProcessLimits.NONE));
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        reaper.watch(pid, (p, code) -> exit.complete(code));
+        return exit;
     }
 
     @Test
     void prefixesEveryLineOfStdoutAndStderrWithItsWorker() throws Exception {
         LogTarget target = new LogTarget(tmp.resolve("logs/app.log"), 0, 1);
-        try (OutputPump pump = new OutputPump(tmp.resolve("fifo"))) {
-            Process one = run(pump, target, "[worker 1] ", "echo out; echo err >&2; printf 'no newline'");
-            Process two = run(pump, target, "[worker 2] ", "echo second");
-            one.waitFor();
-            two.waitFor();
-            await().atMost(Duration.ofSeconds(10)).until(() -> lines(target.file()).size() == 4);
-        }
+        var one = run(target, "[worker 1] ", "echo out; echo err >&2; printf 'no newline'");
+        var two = run(target, "[worker 2] ", "echo second");
+        assertThat(one.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(two.get(10, TimeUnit.SECONDS)).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> lines(target.file()).size() == 4);
         assertThat(lines(target.file())).containsExactlyInAnyOrder(
                 "[worker 1] out", "[worker 1] err", "[worker 1] no newline", "[worker 2] second");
         assertThat(target.droppedLines()).isZero();
@@ -44,11 +63,9 @@ class OutputPumpTest {
     @Test
     void rotatesBeforeTheFileGrowsPastItsLimit() throws Exception {
         LogTarget target = new LogTarget(tmp.resolve("app.log"), 2_000, 3);
-        try (OutputPump pump = new OutputPump(tmp.resolve("fifo"))) {
-            Process p = run(pump, target, "", "i=0; while [ $i -lt 300 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done");
-            p.waitFor();
-            await().atMost(Duration.ofSeconds(10)).until(() -> lines(target.file()).contains("line-299-xxxxxxxxxxxxxxxxxxxx"));
-        }
+        run(target, "", "i=0; while [ $i -lt 300 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done")
+                .get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lines(target.file()).contains("line-299-xxxxxxxxxxxxxxxxxxxx"));
         assertThat(Files.size(target.file())).isLessThanOrEqualTo(2_000);
         assertThat(Files.size(Path.of(target.file() + ".1"))).isLessThanOrEqualTo(2_000);
         assertThat(Files.exists(Path.of(target.file() + ".3"))).isTrue();
@@ -61,12 +78,59 @@ class OutputPumpTest {
         Path dir = Files.createDirectories(tmp.resolve("blocked"));
         Files.createDirectory(dir.resolve("app.log")); // a directory where the file should be
         LogTarget target = new LogTarget(dir.resolve("app.log"), 0, 1);
-        try (OutputPump pump = new OutputPump(tmp.resolve("fifo"))) {
-            Process p = run(pump, target, "", "echo a; echo b; echo c");
-            p.waitFor();
-            await().atMost(Duration.ofSeconds(10)).until(() -> target.droppedLines() == 3);
-        }
+        run(target, "", "echo a; echo b; echo c").get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> target.droppedLines() == 3);
         assertThat(target.error()).contains("app.log");
+    }
+
+    @Test
+    void aWorkerLeadsItsOwnSessionWithDefaultSignalsNoStrayDescriptorsInItsDirectory() throws Exception {
+        LogTarget target = new LogTarget(tmp.resolve("env.log"), 0, 1);
+        // Field 6 of /proc/self/stat is the session; the worker's pid ($$ of this sh) must lead it.
+        run(target, "", "read -r _ _ _ _ _ sid _ < /proc/self/stat; [ \"$sid\" = $$ ] && echo own-session;"
+                + " grep -E '^(SigIgn|SigBlk)' /proc/self/status; ls /proc/$$/fd | tr '\\n' ' '; echo;"
+                + " pwd").get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lines(target.file()).size() >= 5);
+        assertThat(lines(target.file())).containsSubsequence("own-session", "SigBlk:\t0000000000000000",
+                "SigIgn:\t0000000000000000");
+        assertThat(lines(target.file()).get(3).trim()).as("only stdin, stdout, stderr").isEqualTo("0 1 2");
+        assertThat(lines(target.file())).contains(tmp.toRealPath().toString());
+    }
+
+    @Test
+    void resourceLimitsAndUmaskAreApplied() throws Exception {
+        LogTarget target = new LogTarget(tmp.resolve("limits.log"), 0, 1);
+        ProcessLimits limits = new ProcessLimits(java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.OptionalInt.of(027), Map.of(ProcessLimits.Resource.NOFILE, 123L));
+        long pid = launcher.launch(new LaunchSpec(List.of("sh", "-c", "ulimit -n; umask"), Map.of("PATH", "/usr/bin:/bin"),
+                tmp, target, "", limits));
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        reaper.watch(pid, (p, code) -> exit.complete(code));
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> lines(target.file()).size() == 2);
+        assertThat(lines(target.file())).containsExactly("123", "0027");
+    }
+
+    @Test
+    void exitCodesAndSignalsAreReportedAsTheJdkWould() throws Exception {
+        LogTarget target = new LogTarget(tmp.resolve("codes.log"), 0, 1);
+        assertThat(run(target, "", "exit 3").get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        assertThat(run(target, "", "kill -9 $$").get(10, TimeUnit.SECONDS)).isEqualTo(128 + 9);
+        assertThat(reaper.watched()).isZero();
+    }
+
+    @Test
+    void aProgramTheHelperCannotRunEndsWith127AndSaysWhyInTheLog() throws Exception {
+        LogTarget target = new LogTarget(tmp.resolve("bad.log"), 0, 1);
+        Path notExecutable = Files.writeString(tmp.resolve("script"), "#!/nonexistent/interpreter\n");
+        notExecutable.toFile().setExecutable(true);
+        long pid = launcher.launch(new LaunchSpec(List.of("./script"), Map.of(), tmp, target, "", ProcessLimits.NONE));
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        reaper.watch(pid, (p, code) -> exit.complete(code));
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(127);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !lines(target.file()).isEmpty());
+        assertThat(lines(target.file()).get(0)).startsWith("emperor-exec: cannot run " + tmp.resolve("script"))
+                .contains("No such file or directory");
     }
 
     private static List<String> lines(Path file) {
