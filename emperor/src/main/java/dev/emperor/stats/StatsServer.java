@@ -68,13 +68,26 @@ public final class StatsServer implements AutoCloseable {
                 return;
             }
             switch (path) {
-                case "/stats", "/stats/" -> send(exchange, 200, "application/json",
-                        StatsDocument.jsonText(snapshot, metrics));
+                case "/stats", "/stats/" -> sendJson(exchange, snapshot);
                 case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4",
                         StatsDocument.prometheus(snapshot, metrics));
                 case "/" -> send(exchange, 200, "text/html; charset=utf-8", Dashboard.html(snapshot));
                 default -> send(exchange, 404, "text/plain", "not found; try /stats, /metrics or /\n");
             }
+        }
+    }
+
+    /** Streams /stats (chunked): no copy of a document that grows with the number of vassals. */
+    private void sendJson(HttpExchange exchange, EmperorSnapshot snapshot) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(200, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(200, 0);
+        try (OutputStream out = new java.io.BufferedOutputStream(exchange.getResponseBody(), 16 << 10)) {
+            StatsDocument.writeJson(snapshot, metrics, out);
         }
     }
 

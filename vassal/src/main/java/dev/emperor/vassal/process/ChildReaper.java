@@ -98,10 +98,8 @@ public final class ChildReaper implements AutoCloseable {
     }
 
     private void register(int fd) {
-        Memory ev = new Memory(Posix.EPOLL_EVENT_SIZE);
-        ev.setInt(0, Posix.EPOLLIN);
-        ev.setLong(4, fd);
-        Posix.libc().epoll_ctl(epfd, Posix.EPOLL_CTL_ADD, fd, ev);
+        // An int[] costs no native allocation (a Memory per call would be malloc'ed and freed later).
+        Posix.libc().epoll_ctl(epfd, Posix.EPOLL_CTL_ADD, fd, new int[] {Posix.EPOLLIN, fd, 0});
     }
 
     private void loop() {

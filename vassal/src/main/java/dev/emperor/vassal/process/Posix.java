@@ -63,6 +63,9 @@ public final class Posix {
 
         int epoll_ctl(int epfd, int op, int fd, Pointer event) throws LastErrorException;
 
+        /** {@code event} as three ints: events, then the 64-bit data as low and high half. */
+        int epoll_ctl(int epfd, int op, int fd, int[] event) throws LastErrorException;
+
         int epoll_wait(int epfd, Pointer events, int maxevents, int timeout) throws LastErrorException;
 
         int eventfd(int initval, int flags) throws LastErrorException;
@@ -78,8 +81,8 @@ public final class Posix {
         int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
 
         // posix_spawn and its helpers return an error number instead of setting errno.
-        int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, String[] argv,
-                        String[] envp);
+        int posix_spawn(IntByReference pid, Pointer path, Pointer fileActions, Pointer attr, Pointer argv,
+                        Pointer envp);
 
         int posix_spawn_file_actions_init(Pointer fileActions);
 

@@ -1,10 +1,12 @@
 package dev.emperor.vassal.process;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
 import dev.emperor.vassal.process.Posix.LibC;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -49,8 +51,13 @@ public final class WorkerLauncher {
     private final Path helper;
     private final OutputPump pump;
     private final String parentPid = Long.toString(ProcessHandle.current().pid());
+    // Native buffers reused by every spawn (all on the loop thread): thousands of spawns leave
+    // no trail of small mallocs for the garbage collector to free some day.
     private final Memory sigFull = new Memory(Posix.SIGSET_BYTES);
     private final Memory sigEmpty = new Memory(Posix.SIGSET_BYTES);
+    private final Memory actions = new Memory(Posix.SPAWN_STRUCT_BYTES);
+    private final Memory attr = new Memory(Posix.SPAWN_STRUCT_BYTES);
+    private final IntByReference spawnedPid = new IntByReference();
 
     public WorkerLauncher(Path helper, OutputPump pump) {
         this.helper = helper;
@@ -145,8 +152,6 @@ public final class WorkerLauncher {
 
     private long spawn(String[] argv, String[] env, int outFd) throws LaunchException {
         LibC c = Posix.libc();
-        Memory actions = new Memory(Posix.SPAWN_STRUCT_BYTES);
-        Memory attr = new Memory(Posix.SPAWN_STRUCT_BYTES);
         check(c.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
         try {
             check(c.posix_spawnattr_init(attr), "posix_spawnattr_init");
@@ -158,15 +163,36 @@ public final class WorkerLauncher {
                         | Posix.POSIX_SPAWN_SETSIGDEF | Posix.POSIX_SPAWN_SETSIGMASK)), "setflags");
                 check(c.posix_spawnattr_setsigdefault(attr, sigFull), "setsigdefault");
                 check(c.posix_spawnattr_setsigmask(attr, sigEmpty), "setsigmask");
-                IntByReference pid = new IntByReference();
-                check(c.posix_spawn(pid, argv[0], actions, attr, argv, env), "posix_spawn");
-                return pid.getValue();
+                try (Memory args = stringArray(argv); Memory vars = stringArray(env)) {
+                    check(c.posix_spawn(spawnedPid, args.getPointer(0), actions, attr, args, vars), "posix_spawn");
+                }
+                return spawnedPid.getValue();
             } finally {
                 c.posix_spawnattr_destroy(attr);
             }
         } finally {
             c.posix_spawn_file_actions_destroy(actions);
         }
+    }
+
+    /** A NULL-terminated {@code char *[]} and its strings in one block, freed by the caller. */
+    private static Memory stringArray(String[] strings) {
+        byte[][] bytes = new byte[strings.length][];
+        long size = (strings.length + 1L) * Native.POINTER_SIZE;
+        for (int i = 0; i < strings.length; i++) {
+            bytes[i] = strings[i].getBytes(StandardCharsets.UTF_8);
+            size += bytes[i].length + 1;
+        }
+        Memory m = new Memory(size);
+        long at = (strings.length + 1L) * Native.POINTER_SIZE;
+        for (int i = 0; i < strings.length; i++) {
+            m.write(at, bytes[i], 0, bytes[i].length);
+            m.setByte(at + bytes[i].length, (byte) 0);
+            m.setPointer((long) i * Native.POINTER_SIZE, m.share(at));
+            at += bytes[i].length + 1;
+        }
+        m.setPointer((long) strings.length * Native.POINTER_SIZE, null);
+        return m;
     }
 
     private static void check(int error, String call) throws LaunchException {
