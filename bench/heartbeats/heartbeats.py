@@ -176,6 +176,49 @@ def thread_cpu_delta(before, after, seconds):
     return {k: round(v / CLK_TCK / seconds * 100, 3) for k, v in sorted(by.items(), key=lambda kv: -kv[1])[:10]}
 
 
+def thread_switches(pid):
+    """{tid: (name, voluntary, nonvoluntary context switches)} of every thread of pid."""
+    out = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for t in tids:
+        name, vol, nonvol = "?", 0, 0
+        try:
+            with open(f"/proc/{pid}/task/{t}/status") as f:
+                for line in f:
+                    if line.startswith("Name:"):
+                        name = line.split(None, 1)[1].strip() if len(line.split(None, 1)) > 1 else ""
+                    elif line.startswith("voluntary_ctxt_switches:"):
+                        vol = int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        nonvol = int(line.split()[1])
+        except OSError:
+            continue
+        out[int(t)] = (name, vol, nonvol)
+    return out
+
+
+def thread_switch_delta(before, after, seconds):
+    """Context switches per second per thread name (threads of one name summed), between two
+    samples: {name: [voluntary/s, nonvoluntary/s, threads]} (the busiest 12, and a total)."""
+    by = {}
+    for tid, (name, vol, nonvol) in after.items():
+        b = before.get(tid, (name, 0, 0))
+        dv, dn = vol - b[1], nonvol - b[2]
+        if dv > 0 or dn > 0:
+            e = by.setdefault(name, [0, 0, 0])
+            e[0] += dv
+            e[1] += dn
+            e[2] += 1
+    out = {k: [round(v[0] / seconds, 1), round(v[1] / seconds, 1), v[2]]
+           for k, v in sorted(by.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))[:12]}
+    out["(all threads)"] = [round(sum(v[0] for v in by.values()) / seconds, 1),
+                            round(sum(v[1] for v in by.values()) / seconds, 1), sum(v[2] for v in by.values())]
+    return out
+
+
 def wait_quiet(limit_s, busy_pct):
     """Waits (at most limit_s) until the machine is less than busy_pct busy over two 3 s
     windows in a row; returns (seconds waited, last busy %)."""
@@ -200,8 +243,9 @@ def start_jfr(args, pid, seconds, name):
     Path(args.jfr).mkdir(parents=True, exist_ok=True)
     out = Path(args.jfr).resolve() / f"{name}.jfr"
     jcmd = str(Path(args.java).parent / "jcmd")
-    subprocess.run([jcmd, str(pid), "JFR.start", "name=bench", "settings=profile", f"duration={int(seconds) + 1}s",
-                    f"filename={out}"], capture_output=True, timeout=60)
+    subprocess.run([jcmd, str(pid), "JFR.start", "name=bench", f"settings={args.jfr_settings}",
+                    f"duration={int(seconds) + 1}s", f"filename={out}"] + args.jfr_option,
+                   capture_output=True, timeout=60)
     return str(out)
 
 
@@ -351,6 +395,7 @@ def one_run(args, variant, hbclient):
         if ours:
             res["jfr"] = start_jfr(args, pid, args.seconds, f"hb-{variant}-{int(time.time())}")
         th0 = thread_ticks(pid)
+        cs0 = thread_switches(pid)
         k0 = kids_ticks(pid)
         st0, busy0, tw0, me0 = proc_stat(pid), cpu_busy_ticks(), now(), self_ticks()
         samples, stats_cost, rss_max, thr_max = [], 0, 0, 0
@@ -372,6 +417,7 @@ def one_run(args, variant, hbclient):
         st1, busy1, tw1, me1 = proc_stat(pid), cpu_busy_ticks(), now(), self_ticks()
         k1 = kids_ticks(pid)
         by_thread = thread_cpu_delta(th0, thread_ticks(pid), tw1 - tw0)
+        switches = thread_switch_delta(cs0, thread_switches(pid), tw1 - tw0)
         doc1 = stats()
         sent1, t_s1 = (sent(doc1) if ours else {}), now()
         last = checker(doc1, args.count, args.max_age_ms, hb)
@@ -391,6 +437,7 @@ def one_run(args, variant, hbclient):
             "threads_max": max(thr_max, s["Threads"]),
             "checks": [first] + samples + [last],
             "cpu_by_thread_pct": by_thread,
+            "switches_per_s_by_thread": switches,
         })
         res["noisy"] = res["others_busy_pct"] > args.noisy_above
         allchecks = res["checks"]
@@ -425,6 +472,14 @@ def one_run(args, variant, hbclient):
             + (f", max heartbeat age {res['age_max_ms']} ms" if hb else "")
             + f", client complaints {complaints}; others kept the machine {res['others_busy_pct']} % busy"
             + (" (NOISY)" if res["noisy"] else ""))
+        log(f"{variant:8s}: CPU by thread (% of a core): {by_thread}")
+        log(f"{variant:8s}: context switches/s by thread [voluntary, involuntary, threads]: {switches}")
+        if hb and ours and res.get("beats_per_s"):
+            res["cpu_us_per_beat"] = round(res["cpu_net_pct"] / 100 * 1e6 / res["beats_per_s"], 1)
+            log(f"{variant:8s}: {res['cpu_us_per_beat']} us of emperor CPU per heartbeat (all of it, idle included)")
+        if args.hold > 0:
+            log(f"holding the emperor (pid {pid}) {args.hold:g} s for outside profiling")
+            time.sleep(args.hold)
         t_s = now()
         proc.send_signal(signal.SIGTERM)
         try:
@@ -489,6 +544,12 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--jfr", metavar="DIR", help="record the window with JFR (settings=profile) into DIR")
+    ap.add_argument("--jfr-settings", default="profile",
+                    help="JFR settings for --jfr: profile (default), default, or a .jfc file")
+    ap.add_argument("--jfr-option", action="append", default=[], metavar="KEY=VALUE",
+                    help="extra JFR.start option, repeatable (e.g. jdk.ExecutionSample#period=1ms)")
+    ap.add_argument("--hold", type=float, default=0, metavar="S",
+                    help="after the window, keep the emperor running S seconds (for jcmd, perf, ...)")
     args = ap.parse_args()
     install_signal_handlers()
     if not Path(args.jar).is_file() and any(not v.strip().startswith("uwsgi") for v in args.variants.split(",")):
@@ -534,6 +595,7 @@ def main():
     keys = [("cpu_net_pct", "emperor CPU, % of a core"), ("cpu_raw_pct", "  incl. the /stats checks"),
             ("rss_mb", "emperor RSS, MB"), ("rss_max_mb", "emperor RSS, largest sample, MB"),
             ("threads", "emperor threads"), ("beats_per_s", "heartbeats received per s"),
+            ("cpu_us_per_beat", "emperor CPU per heartbeat, us"),
             ("age_max_ms", "largest heartbeat_age_ms seen"), ("workers_short_of_beats", "workers short of beats"),
             ("client_complaints", "client complaints in logs"), ("startup_s", "start-up until all beat, s"),
             ("workers_cpu_pct", "the workers' CPU together, % of a core"),

@@ -87,7 +87,7 @@ public final class Emperor {
     // ---- loop-owned state ----
     private final Map<String, Entry> vassals = new TreeMap<>();
     private final Map<String, LogTarget> logs = new HashMap<>();
-    private final Map<String, TelemetryGauges> telemetryGauges = new HashMap<>();
+    private final Map<GaugeKey, TelemetryGauges> telemetryGauges = new HashMap<>();
     /** Stopped vassals whose escaped processes (setsid daemons) are still to be looked for. */
     private final Set<String> sweepPending = new HashSet<>();
     private final Set<Path> unreadableDirs = new HashSet<>();
@@ -425,21 +425,21 @@ public final class Emperor {
      * Keeps each worker's latest telemetry visible in the registry. A heartbeat costs one
      * volatile write here; a gauge is registered only the first time a key appears.
      */
-    private void publishTelemetry(VassalStatus status) {
-        for (var w : status.workers()) {
-            if (w.telemetry().isEmpty()) continue;
-            TelemetryGauges g = telemetryGauges.computeIfAbsent(status.name() + "/" + w.id(), k -> new TelemetryGauges());
-            if (g.latest == w.telemetry()) continue;
-            g.latest = w.telemetry();
-            if (g.registered.size() >= MAX_GAUGES_PER_WORKER || g.registered.containsAll(g.latest.keySet())) continue;
-            for (String key : g.latest.keySet()) {
-                if (g.registered.size() >= MAX_GAUGES_PER_WORKER) break;
-                if (!g.registered.add(key)) continue;
-                String name = MetricRegistry.name("vassal", status.name(), "worker", Integer.toString(w.id()), key);
-                metrics.remove(name);
-                metrics.register(name, (com.codahale.metrics.Gauge<Number>) () -> g.latest.get(key));
-            }
+    private void publishTelemetry(String vassal, int worker, Map<String, Number> telemetry) {
+        TelemetryGauges g = telemetryGauges.computeIfAbsent(new GaugeKey(vassal, worker), k -> new TelemetryGauges());
+        if (g.latest == telemetry) return;
+        g.latest = telemetry;
+        if (g.registered.size() >= MAX_GAUGES_PER_WORKER || g.registered.containsAll(telemetry.keySet())) return;
+        for (String key : telemetry.keySet()) {
+            if (g.registered.size() >= MAX_GAUGES_PER_WORKER) break;
+            if (!g.registered.add(key)) continue;
+            String name = MetricRegistry.name("vassal", vassal, "worker", Integer.toString(worker), key);
+            metrics.remove(name);
+            metrics.register(name, (com.codahale.metrics.Gauge<Number>) () -> g.latest.get(key));
         }
+    }
+
+    private record GaugeKey(String vassal, int worker) {
     }
 
     /** A vassal and the file version it was last loaded from. */
@@ -542,6 +542,17 @@ public final class Emperor {
         }
 
         @Override
+        public Cancellable scheduleCoarse(Vassal vassal, Duration delay, VassalEvent event) {
+            return loop.scheduleCoarse(delay, new ForVassal(vassal, event));
+        }
+
+        @Override
+        public void telemetry(Vassal vassal, int workerId, Map<String, Number> telemetry) {
+            Entry entry = vassals.get(vassal.name());
+            if (entry != null && entry.vassal == vassal) publishTelemetry(vassal.name(), workerId, telemetry);
+        }
+
+        @Override
         public long launch(LaunchSpec spec) throws LaunchException {
             try {
                 long pid = launcher.launch(spec);
@@ -583,12 +594,14 @@ public final class Emperor {
             Counter restarts = metrics.counter(MetricRegistry.name("vassal", vassal.name(), "restarts"));
             VassalStatus status = vassal.status();
             if (status.restarts() > restarts.getCount()) restarts.inc(status.restarts() - restarts.getCount());
-            publishTelemetry(status);
+            for (var w : status.workers()) {
+                if (!w.telemetry().isEmpty()) publishTelemetry(status.name(), w.id(), w.telemetry());
+            }
             if (vassal.state() == VassalState.STOPPED) {
                 vassals.remove(vassal.name());
                 logs.remove(vassal.name());
                 tokens.keySet().removeIf(k -> k.startsWith(vassal.name() + "/"));
-                telemetryGauges.keySet().removeIf(k -> k.startsWith(vassal.name() + "/"));
+                telemetryGauges.keySet().removeIf(k -> k.vassal().equals(vassal.name()));
                 if (sweepPending.isEmpty()) loop.schedule(SWEEP_DELAY, new SweepEscapees());
                 sweepPending.add(vassal.name());
                 metrics.removeMatching(MetricFilter.startsWith("vassal." + vassal.name() + "."));

@@ -58,6 +58,21 @@ public final class EventLoop {
         }
     }
 
+    /** The grid {@link #scheduleCoarse} rounds up to. */
+    static final long COARSE_NS = 1_000_000_000L;
+
+    /**
+     * Queues {@code event} after {@code delay} rounded up to the next whole second of the
+     * monotonic clock, so that timers of many workers (heartbeat deadlines) fall due together
+     * and cost one wake-up of this thread instead of one each.
+     */
+    public Cancellable scheduleCoarse(Duration delay, EmperorEvent event) {
+        long now = System.nanoTime();
+        long due = now + Math.max(0, delay.toNanos());
+        long rounded = Math.floorDiv(due + COARSE_NS - 1, COARSE_NS) * COARSE_NS;
+        return schedule(Duration.ofNanos(rounded - now), event);
+    }
+
     public boolean inLoop() {
         return Thread.currentThread() == thread;
     }

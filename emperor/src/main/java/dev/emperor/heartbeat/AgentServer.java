@@ -45,8 +45,13 @@ public final class AgentServer implements AutoCloseable {
     static final long HELLO_TIMEOUT_MS = 5_000;
     static final int MAX_FRAMES_PER_SECOND = 200;
     static final int MAX_CONNECTIONS = 10_000;
-    /** Pause after a round that received something, so that the next round gathers more. */
-    static final long BATCH_MS = 50;
+    /**
+     * Pause after a round that received something, so that the next round gathers more. Each
+     * batch costs a sleep, a wake-up and a hand-over to the loop (about 190 us of CPU on a
+     * small VM); 200 ms delays a heartbeat's effect by at most that, against intervals of
+     * seconds, and measured 13 us per heartbeat at 1,000 a second instead of 19 with 50 ms.
+     */
+    static final long BATCH_MS = 200;
     private static final int READ_BUFFER = 16 << 10;
     private static final int MAX_PENDING_OUTPUT = 64 << 10;
 
@@ -135,6 +140,9 @@ public final class AgentServer implements AutoCloseable {
 
     private void run() {
         ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER);
+        // The decoder works in place on a heap array (no per-byte get, no copy into its
+        // partial-line buffer); one bulk copy out of the direct buffer gets it there.
+        ByteBuffer heap = ByteBuffer.allocate(READ_BUFFER);
         while (running) {
             try {
                 selector.select(connections.isEmpty() ? 0 : 1_000);
@@ -154,7 +162,7 @@ public final class AgentServer implements AutoCloseable {
                 } else {
                     Connection c = (Connection) key.attachment();
                     if (key.isValid() && key.isWritable()) c.flush();
-                    if (key.isValid() && key.isReadable()) c.read(buf);
+                    if (key.isValid() && key.isReadable()) c.read(buf, heap);
                 }
             }
             expire();
@@ -271,6 +279,7 @@ public final class AgentServer implements AutoCloseable {
         final long openedMs = System.nanoTime() / 1_000_000;
         final LineDecoder decoder = LineDecoder.fromWorker();
         final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
+        final Consumer<Message> sink = this::onMessage;
         SelectionKey key;
         WorkerRef worker;
         boolean helloSent;
@@ -286,7 +295,7 @@ public final class AgentServer implements AutoCloseable {
             this.peerUid = peerUid;
         }
 
-        void read(ByteBuffer buf) {
+        void read(ByteBuffer buf, ByteBuffer heap) {
             buf.clear();
             int n;
             try {
@@ -300,8 +309,11 @@ public final class AgentServer implements AutoCloseable {
                 return;
             }
             buf.flip();
+            heap.clear();
+            heap.put(buf);
+            heap.flip();
             try {
-                decoder.decode(buf, this::onMessage);
+                decoder.decode(heap, sink);
             } catch (ProtocolException e) {
                 fail(e.getMessage());
             }

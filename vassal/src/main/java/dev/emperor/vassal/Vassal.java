@@ -125,6 +125,8 @@ public final class Vassal {
     }
 
     public void handle(VassalEvent event) {
+        VassalState stateBefore = state;
+        int restartsBefore = restarts;
         switch (event) {
             case ConfigLoaded e -> onConfigLoaded(e.settings());
             case ConfigInvalid e -> onConfigInvalid(e.error());
@@ -143,6 +145,12 @@ public final class Vassal {
             case AgentDisconnected e -> onAgentDisconnected(e);
             case HeartbeatDeadline e -> onHeartbeatDeadline(e);
             case HungKill e -> onHungKill(e);
+        }
+        // The hot path: a heartbeat (a thousand a second) or a deadline re-arming itself
+        // changes nothing the host keeps besides telemetry, which goes by host.telemetry.
+        if ((event instanceof Heartbeat || event instanceof HeartbeatDeadline)
+                && state == stateBefore && restarts == restartsBefore) {
+            return;
         }
         host.changed(this);
     }
@@ -607,6 +615,7 @@ public final class Vassal {
         w.beats++;
         w.lastBeatMono = now;
         w.telemetry = e.telemetry();
+        if (w.pid != 0 && !w.telemetry.isEmpty()) host.telemetry(this, w.id, w.telemetry);
         if (e.agentPid() > 0) w.agentPid = e.agentPid();
         w.lastGcPauseMs = e.gcPauseMs();
         Number cpu = e.telemetry().get("cpu.process_ns");
@@ -671,7 +680,7 @@ public final class Vassal {
         w.deadlineDueMono = 0;
         w.deadlineDueMono = host.nowMillis() + after.toMillis();
         w.heartbeatGeneration = ++generation;
-        w.heartbeatDeadline = host.schedule(this, after, new HeartbeatDeadline(w.id, w.pid, w.heartbeatGeneration));
+        w.heartbeatDeadline = host.scheduleCoarse(this, after, new HeartbeatDeadline(w.id, w.pid, w.heartbeatGeneration));
     }
 
     /** The seed's trap, diagnosed: why a worker that should report does not. */

@@ -25,8 +25,23 @@ public interface VassalHost {
     /** Sends {@code signal} to a worker's whole process group. */
     void signalGroup(long pgid, dev.emperor.vassal.process.Signal signal);
 
-    /** Called after every state change and every change of what /stats would show. */
+    /**
+     * Called after every state change and every change of the vassal's restarts; not for
+     * a heartbeat or a heartbeat deadline that changed neither (see {@link #telemetry}).
+     */
     void changed(Vassal vassal);
+
+    /** A live worker's newest telemetry (each heartbeat); for metrics. */
+    default void telemetry(Vassal vassal, int workerId, Map<String, Number> telemetry) {
+    }
+
+    /**
+     * Like {@link #schedule}, but the host may deliver it up to a second late so that such
+     * timers of many workers fire together (one thread wake-up for all of them).
+     */
+    default Cancellable scheduleCoarse(Vassal vassal, Duration delay, VassalEvent event) {
+        return schedule(vassal, delay, event);
+    }
 
     /** Variables every worker gets before its own: the emperor's environment and EMPEROR_*. */
     Map<String, String> baseEnvironment(String vassalName, int workerId);

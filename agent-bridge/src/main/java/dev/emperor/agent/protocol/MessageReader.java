@@ -90,7 +90,7 @@ final class MessageReader {
     private TelemetryMap telemetry() throws ProtocolException {
         if (json.peek() != '{') throw new ProtocolException("field \"telemetry\" must be an object");
         if (!json.beginObject()) return TelemetryMap.EMPTY;
-        LinkedHashMap<String, Number> map = new LinkedHashMap<>(64);
+        LinkedHashMap<String, Number> map = new LinkedHashMap<>(16);
         do {
             String key = json.readKey();
             if (key.isEmpty() || key.length() > Message.Heartbeat.MAX_KEY_LENGTH) {
