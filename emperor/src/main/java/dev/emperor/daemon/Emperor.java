@@ -46,7 +46,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -85,7 +84,8 @@ public final class Emperor {
     private final String version;
 
     // ---- loop-owned state ----
-    private final Map<String, Entry> vassals = new TreeMap<>();
+    /** By name; a hash map because every heartbeat looks its vassal up (snapshots sort). */
+    private final Map<String, Entry> vassals = new HashMap<>();
     private final Map<String, LogTarget> logs = new HashMap<>();
     private final Map<GaugeKey, TelemetryGauges> telemetryGauges = new HashMap<>();
     /** Stopped vassals whose escaped processes (setsid daemons) are still to be looked for. */
@@ -375,6 +375,7 @@ public final class Emperor {
         for (Entry entry : vassals.values()) {
             list.add(entry.vassal.status());
         }
+        list.sort(java.util.Comparator.comparing(VassalStatus::name));
         long uptime = (System.nanoTime() - startedMono) / 1_000_000;
         return new EmperorSnapshot(ProcessHandle.current().pid(), version, startedWall, uptime,
                 settings.sources().stream().map(s -> s.directory().toString()).distinct().toList(), list);
@@ -429,6 +430,7 @@ public final class Emperor {
         TelemetryGauges g = telemetryGauges.computeIfAbsent(new GaugeKey(vassal, worker), k -> new TelemetryGauges());
         if (g.latest == telemetry) return;
         g.latest = telemetry;
+        if (g.sameKeysAsBefore(telemetry)) return;
         if (g.registered.size() >= MAX_GAUGES_PER_WORKER || g.registered.containsAll(telemetry.keySet())) return;
         for (String key : telemetry.keySet()) {
             if (g.registered.size() >= MAX_GAUGES_PER_WORKER) break;
@@ -460,6 +462,27 @@ public final class Emperor {
     private static final class TelemetryGauges {
         volatile Map<String, Number> latest = Map.of();
         final Set<String> registered = new HashSet<>();
+        private String[] lastKeys = new String[0];
+
+        /**
+         * Whether {@code telemetry} has the keys of the previous beat, in the same order. The
+         * decoder hands out the same String instance for a key it has seen, so this is a
+         * pointer comparison per key, not a hash lookup: the common case of every beat.
+         */
+        boolean sameKeysAsBefore(Map<String, Number> telemetry) {
+            boolean same = telemetry.size() == lastKeys.length;
+            int i = 0;
+            if (same) {
+                for (String key : telemetry.keySet()) {
+                    if (key != lastKeys[i++]) {
+                        same = false;
+                        break;
+                    }
+                }
+            }
+            if (!same) lastKeys = telemetry.keySet().toArray(new String[0]);
+            return same;
+        }
     }
 
     /**

@@ -128,6 +128,8 @@ public final class Vassal {
         VassalState stateBefore = state;
         int restartsBefore = restarts;
         switch (event) {
+            // First: a thousand a second with many workers, and cases are tried in order.
+            case Heartbeat e -> onHeartbeat(e);
             case ConfigLoaded e -> onConfigLoaded(e.settings());
             case ConfigInvalid e -> onConfigInvalid(e.error());
             case StopRequested e -> onStop(e.reason());
@@ -138,7 +140,6 @@ public final class Vassal {
             case BackoffElapsed e -> onBackoffElapsed(e);
             case ReplaceWorker e -> onReplaceWorker(e);
             case AgentConnected e -> onAgentConnected(e);
-            case Heartbeat e -> onHeartbeat(e);
             case AgentReady e -> onAgentReady(e);
             case AgentReload e -> onAgentReload(e);
             case AgentNote e -> onAgentNote(e);
