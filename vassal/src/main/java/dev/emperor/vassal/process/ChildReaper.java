@@ -63,7 +63,7 @@ public final class ChildReaper implements AutoCloseable {
         int p = Math.toIntExact(pid);
         int pidfd;
         try {
-            pidfd = Posix.libc().pidfd_open(p, 0);
+            pidfd = Posix.pidfdOpen(p);
         } catch (LastErrorException e) {
             throw new IllegalStateException("cannot watch pid " + pid + ": pidfd_open failed with errno "
                     + e.getErrorCode() + (e.getErrorCode() == Posix.EMFILE || e.getErrorCode() == Posix.ENFILE

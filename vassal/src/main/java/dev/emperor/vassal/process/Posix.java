@@ -23,6 +23,8 @@ public final class Posix {
     static final int EMFILE = 24;
     static final int F_SETFL = 4;
     static final int WNOHANG = 1;
+    /** pidfd_open(2): the same number on every architecture (Linux 5.3+). */
+    static final long SYS_PIDFD_OPEN = 434;
     static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     static final short POSIX_SPAWN_SETSID = 0x80;
@@ -76,7 +78,8 @@ public final class Posix {
 
         int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
-        int pidfd_open(int pid, int flags) throws LastErrorException;
+        /** Variadic: JNA passes the arguments as C would. Used for pidfd_open (glibc has no wrapper before 2.36). */
+        long syscall(long number, Object... args) throws LastErrorException;
 
         int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
 
@@ -130,6 +133,11 @@ public final class Posix {
     }
 
     private Posix() {
+    }
+
+    /** A pidfd for {@code pid} (close-on-exec), which becomes readable when the process exits. */
+    static int pidfdOpen(int pid) throws LastErrorException {
+        return (int) Holder.LIBC.syscall(SYS_PIDFD_OPEN, pid, 0);
     }
 
     /** Sends {@code signal} to one process; false if it no longer exists. */
