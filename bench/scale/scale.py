@@ -12,7 +12,7 @@ For each peer and each start mode:
 
 Measured:
   procs_s   t0 -> all N vassal processes are children of the emperor and have exec'd their
-            program (ours: the worker after its exec-in-place wrappers is `sleep`;
+            program (ours: the worker, after the emperor-exec helper exec'd in place, is `sleep`;
             uWSGI: the vassal's master is `uwsgi-core --ini ...`, or `sleep` for uwsgi-exec);
   ready_s   t0 -> all N vassals are up by the peer's own measure: ours, /stats shows every
             vassal `running` (its worker has stayed up `ready-after` = 0.2 s); uWSGI vassals,
