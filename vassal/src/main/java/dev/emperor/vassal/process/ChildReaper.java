@@ -1,7 +1,6 @@
 package dev.emperor.vassal.process;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import com.sun.jna.ptr.IntByReference;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -31,25 +30,17 @@ public final class ChildReaper implements AutoCloseable {
     }
 
     private static final System.Logger LOG = System.getLogger("emperor.workers");
-    private static final int MAX_EVENTS = 64;
 
     private record Watch(int pid, int pidfd, ExitListener listener) {
     }
 
-    private final int epfd;
-    private final int wakeFd;
+    private final EpollSet pidfds;
     private final Map<Integer, Watch> byPidfd = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
 
     public ChildReaper() throws IOException {
-        try {
-            epfd = Posix.libc().epoll_create1(Posix.EPOLL_CLOEXEC);
-            wakeFd = Posix.libc().eventfd(0, Posix.EFD_CLOEXEC | Posix.EFD_NONBLOCK);
-            register(wakeFd);
-        } catch (LastErrorException e) {
-            throw new IOException("cannot set up epoll for worker exits: errno " + e.getErrorCode(), e);
-        }
+        pidfds = new EpollSet("worker exits");
         thread = Thread.ofPlatform().name("emperor-reaper").daemon(true).start(this::loop);
     }
 
@@ -71,10 +62,10 @@ public final class ChildReaper implements AutoCloseable {
         }
         byPidfd.put(pidfd, new Watch(p, pidfd, listener));
         try {
-            register(pidfd);
+            pidfds.add(pidfd);
         } catch (LastErrorException e) {
             byPidfd.remove(pidfd);
-            close(pidfd);
+            Posix.closeQuietly(pidfd);
             throw new IllegalStateException("cannot watch pid " + pid + ": epoll_ctl failed with errno "
                     + e.getErrorCode());
         }
@@ -97,28 +88,17 @@ public final class ChildReaper implements AutoCloseable {
         return byPidfd.size();
     }
 
-    private void register(int fd) {
-        // An int[] costs no native allocation (a Memory per call would be malloc'ed and freed later).
-        Posix.libc().epoll_ctl(epfd, Posix.EPOLL_CTL_ADD, fd, new int[] {Posix.EPOLLIN, fd, 0});
-    }
-
     private void loop() {
-        Memory events = new Memory((long) MAX_EVENTS * Posix.EPOLL_EVENT_SIZE);
         IntByReference status = new IntByReference();
         while (running) {
-            int n;
             try {
-                n = Posix.libc().epoll_wait(epfd, events, MAX_EVENTS, -1);
+                pidfds.await(fd -> {
+                    Watch w = byPidfd.get(fd);
+                    if (w != null) reap(w, status);
+                });
             } catch (LastErrorException e) {
-                if (e.getErrorCode() == Posix.EINTR) continue;
                 LOG.log(Level.ERROR, "epoll_wait failed (errno " + e.getErrorCode() + "); worker exits go unnoticed");
                 return;
-            }
-            for (int i = 0; i < n; i++) {
-                int fd = (int) events.getLong((long) i * Posix.EPOLL_EVENT_SIZE + 4);
-                if (fd == wakeFd) continue;
-                Watch w = byPidfd.get(fd);
-                if (w != null) reap(w, status);
             }
         }
     }
@@ -136,7 +116,7 @@ public final class ChildReaper implements AutoCloseable {
             code = -1;
         }
         byPidfd.remove(w.pidfd());
-        close(w.pidfd()); // also leaves the epoll set
+        Posix.closeQuietly(w.pidfd()); // also leaves the epoll set
         try {
             w.listener().exited(w.pid(), code);
         } catch (RuntimeException e) {
@@ -151,30 +131,17 @@ public final class ChildReaper implements AutoCloseable {
         return 0x80 + signal;
     }
 
-    private static void close(int fd) {
-        try {
-            Posix.libc().close(fd);
-        } catch (LastErrorException ignored) {
-            // already closed
-        }
-    }
-
     /** Stops the thread; children still running are no longer reported (nor reaped). */
     @Override
     public void close() {
         running = false;
-        try {
-            Posix.libc().write(wakeFd, new byte[] {1, 0, 0, 0, 0, 0, 0, 0}, 8);
-        } catch (LastErrorException ignored) {
-            // gone already
-        }
+        pidfds.wake();
         try {
             thread.join(1_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (int fd : byPidfd.keySet()) close(fd);
-        close(epfd);
-        close(wakeFd);
+        for (int fd : byPidfd.keySet()) Posix.closeQuietly(fd);
+        pidfds.close();
     }
 }

@@ -1,7 +1,6 @@
 package dev.emperor.vassal.process;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -31,10 +30,8 @@ public final class OutputPump implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("emperor.logs");
     static final long MAX_QUEUED_BYTES = 16 << 20;
     static final int MAX_LINE = 64 << 10;
-    private static final int MAX_EVENTS = 64;
 
-    private final int epfd;
-    private final int wakeFd;
+    private final EpollSet pipes;
     private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
@@ -43,13 +40,7 @@ public final class OutputPump implements AutoCloseable {
     private volatile boolean running = true;
 
     public OutputPump() throws IOException {
-        try {
-            this.epfd = Posix.libc().epoll_create1(Posix.EPOLL_CLOEXEC);
-            this.wakeFd = Posix.libc().eventfd(0, Posix.EFD_CLOEXEC | Posix.EFD_NONBLOCK);
-            register(wakeFd);
-        } catch (LastErrorException e) {
-            throw new IOException("cannot set up epoll for worker output: errno " + e.getErrorCode(), e);
-        }
+        this.pipes = new EpollSet("worker output");
         this.reader = Thread.ofPlatform().name("emperor-output-reader").daemon(true).unstarted(this::readLoop);
         this.writer = Thread.ofPlatform().name("emperor-output-writer").daemon(true).unstarted(this::writeLoop);
         reader.start();
@@ -76,8 +67,8 @@ public final class OutputPump implements AutoCloseable {
         try {
             Posix.libc().fcntl(fds[0], Posix.F_SETFL, Posix.O_NONBLOCK);
         } catch (LastErrorException e) {
-            closeFd(fds[0]);
-            closeFd(fds[1]);
+            Posix.closeQuietly(fds[0]);
+            Posix.closeQuietly(fds[1]);
             throw new LaunchException("cannot set up the output pipe: errno " + e.getErrorCode());
         }
         return new PendingOutput(fds[0], fds[1]);
@@ -85,7 +76,7 @@ public final class OutputPump implements AutoCloseable {
 
     /** The child holds the write end now: ours must go, so that its exit ends the stream. */
     public void spawned(PendingOutput output) {
-        closeFd(output.writeFd());
+        Posix.closeQuietly(output.writeFd());
     }
 
     /** The worker runs: carry what it writes to {@code target}, each line after {@code prefix}. */
@@ -93,18 +84,18 @@ public final class OutputPump implements AutoCloseable {
         int fd = output.readFd();
         streams.put(fd, new Stream(fd, target, prefix.getBytes(StandardCharsets.UTF_8)));
         try {
-            register(fd);
+            pipes.add(fd);
         } catch (LastErrorException e) {
             streams.remove(fd);
-            closeFd(fd);
+            Posix.closeQuietly(fd);
             LOG.log(Level.ERROR, "cannot watch worker output (errno " + e.getErrorCode() + "); its output is lost");
         }
     }
 
     /** The worker never ran: close both ends. */
     public void cancel(PendingOutput output) {
-        closeFd(output.readFd());
-        closeFd(output.writeFd());
+        Posix.closeQuietly(output.readFd());
+        Posix.closeQuietly(output.writeFd());
     }
 
     /** Bytes waiting for the disk right now. */
@@ -112,31 +103,17 @@ public final class OutputPump implements AutoCloseable {
         return queuedBytes.get();
     }
 
-    private void register(int fd) {
-        // An int[] costs no native allocation (a Memory per call would be malloc'ed and freed later).
-        Posix.libc().epoll_ctl(epfd, Posix.EPOLL_CTL_ADD, fd, new int[] {Posix.EPOLLIN, fd, 0});
-    }
-
     private void readLoop() {
-        Memory events = new Memory((long) MAX_EVENTS * Posix.EPOLL_EVENT_SIZE);
         byte[] buf = new byte[MAX_LINE];
         while (running) {
-            int n;
             try {
-                n = Posix.libc().epoll_wait(epfd, events, MAX_EVENTS, -1);
+                pipes.await(fd -> {
+                    Stream s = streams.get(fd);
+                    if (s != null) pump(s, buf);
+                });
             } catch (LastErrorException e) {
-                if (e.getErrorCode() == Posix.EINTR) continue;
                 LOG.log(Level.ERROR, "epoll_wait failed (errno " + e.getErrorCode() + "); worker output stops");
                 return;
-            }
-            for (int i = 0; i < n; i++) {
-                int fd = (int) events.getLong((long) i * Posix.EPOLL_EVENT_SIZE + 4);
-                if (fd == wakeFd) {
-                    drain(wakeFd, buf);
-                    continue;
-                }
-                Stream s = streams.get(fd);
-                if (s != null) pump(s, buf);
             }
         }
     }
@@ -156,7 +133,7 @@ public final class OutputPump implements AutoCloseable {
                 s.finish();
                 enqueue(s);
                 streams.remove(s.fd);
-                closeFd(s.fd); // also removes it from the epoll set
+                Posix.closeQuietly(s.fd); // also removes it from the epoll set
                 return;
             }
             s.accept(buf, (int) r);
@@ -193,31 +170,11 @@ public final class OutputPump implements AutoCloseable {
         }
     }
 
-    private static void drain(int fd, byte[] buf) {
-        try {
-            Posix.libc().read(fd, buf, 8);
-        } catch (LastErrorException ignored) {
-            // EAGAIN: already drained
-        }
-    }
-
-    private static void closeFd(int fd) {
-        try {
-            Posix.libc().close(fd);
-        } catch (LastErrorException ignored) {
-            // already closed
-        }
-    }
-
     /** Stops both threads after writing what is queued; open streams are abandoned. */
     @Override
     public void close() {
         running = false;
-        try {
-            Posix.libc().write(wakeFd, new byte[] {1, 0, 0, 0, 0, 0, 0, 0}, 8);
-        } catch (LastErrorException ignored) {
-            // the reader may be gone already
-        }
+        pipes.wake();
         queue.add(new Chunk(null, new byte[0], 0));
         try {
             writer.join(5_000);
@@ -225,9 +182,8 @@ public final class OutputPump implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (int fd : streams.keySet()) closeFd(fd);
-        closeFd(epfd);
-        closeFd(wakeFd);
+        for (int fd : streams.keySet()) Posix.closeQuietly(fd);
+        pipes.close();
     }
 
     private record Chunk(LogTarget target, byte[] data, int lines) {

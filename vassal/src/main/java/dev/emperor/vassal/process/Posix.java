@@ -32,12 +32,10 @@ public final class Posix {
     static final int SPAWN_STRUCT_BYTES = 512;
     static final int SIGSET_BYTES = 128;
     static final int O_RDONLY = 0;
-    static final int O_WRONLY = 1;
     static final int O_NONBLOCK = 04000;
     static final int O_CLOEXEC = 02000000;
     static final int EPOLL_CLOEXEC = 02000000;
     static final int EPOLL_CTL_ADD = 1;
-    static final int EPOLL_CTL_DEL = 2;
     static final int EPOLLIN = 0x001;
     static final int EPOLLERR = 0x008;
     static final int EPOLLHUP = 0x010;
@@ -53,8 +51,6 @@ public final class Posix {
 
         int getpgid(int pid) throws LastErrorException;
 
-        int open(String path, int flags) throws LastErrorException;
-
         int close(int fd) throws LastErrorException;
 
         long read(int fd, byte[] buf, long count) throws LastErrorException;
@@ -62,8 +58,6 @@ public final class Posix {
         long write(int fd, byte[] buf, long count) throws LastErrorException;
 
         int epoll_create1(int flags) throws LastErrorException;
-
-        int epoll_ctl(int epfd, int op, int fd, Pointer event) throws LastErrorException;
 
         /** {@code event} as three ints: events, then the 64-bit data as low and high half. */
         int epoll_ctl(int epfd, int op, int fd, int[] event) throws LastErrorException;
@@ -138,6 +132,15 @@ public final class Posix {
     /** A pidfd for {@code pid} (close-on-exec), which becomes readable when the process exits. */
     static int pidfdOpen(int pid) throws LastErrorException {
         return (int) Holder.LIBC.syscall(SYS_PIDFD_OPEN, pid, 0);
+    }
+
+    /** Closes {@code fd}, ignoring an error (already closed). Closing also leaves any epoll set. */
+    static void closeQuietly(int fd) {
+        try {
+            Holder.LIBC.close(fd);
+        } catch (LastErrorException ignored) {
+            // already closed
+        }
     }
 
     /** Sends {@code signal} to one process; false if it no longer exists. */

@@ -29,16 +29,6 @@ public record ProcessLimits(Optional<String> uid, Optional<String> gid, Optional
 
     /** The rlimits we set; the helper takes them by lower-case name. */
     public enum Resource {
-        NOFILE("--nofile"), NPROC("--nproc"), AS("--as"), CORE("--core");
-
-        private final String option;
-
-        Resource(String option) {
-            this.option = option;
-        }
-
-        public String option() {
-            return option;
-        }
+        NOFILE, NPROC, AS, CORE
     }
 }
