@@ -12,7 +12,7 @@ For each peer and each start mode:
 
 Measured:
   procs_s   t0 -> all N vassal processes are children of the emperor and have exec'd their
-            program (ours: the worker, after the emperor-exec helper exec'd in place, is `sleep`;
+            program (ours: the worker, cloned by emperor-spawner, is `sleep`;
             uWSGI: the vassal's master is `uwsgi-core --ini ...`, or `sleep` for uwsgi-exec);
   ready_s   t0 -> all N vassals are up by the peer's own measure: ours, /stats shows every
             vassal `running` (its worker has stayed up `ready-after` = 0.2 s); uWSGI vassals,
@@ -60,7 +60,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DEFAULT_JAR = REPO / "emperor" / "target" / "emperor.jar"
 DEFAULT_JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
-JVM_FLAGS = ["--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms8m", "-Xmn12m",
+JVM_FLAGS = ["--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms16m", "-Xmn8m",
              "-XX:TrimNativeHeapInterval=5000"]  # as bin/emperor
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024

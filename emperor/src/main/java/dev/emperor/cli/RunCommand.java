@@ -99,29 +99,37 @@ final class RunCommand implements Callable<Integer> {
             } catch (LaunchException e) {
                 throw new EmperorCommand.UserError(e.getMessage(), 2);
             }
-            MetricRegistry metrics = new MetricRegistry();
-            Emperor emperor = new Emperor(settings, launcher, reaper, ConfigLoader.withSystemEnvironment(), metrics,
-                    Version.current());
-            StatsServer statsServer = null;
-            if (settings.stats().isPresent()) {
-                try {
-                    statsServer = new StatsServer(settings.stats().get(), emperor::snapshot, metrics);
-                } catch (IOException e) {
-                    throw new EmperorCommand.UserError("cannot serve stats on " + stats + ": " + e.getMessage(), 2);
-                }
+            try (launcher) {
+                return supervise(settings, dir, launcher, reaper);
             }
-            ControlServer control = new ControlServer(settings.controlSocket(), request -> control(emperor, metrics, request));
-            Signals.install(emperor);
-            LOG.log(Level.INFO, "emperor " + Version.current() + " (pid " + ProcessHandle.current().pid()
-                    + ") watching " + String.join(", ", sources) + "; run dir " + dir.path());
-            emperor.start();
-            control.start();
-            if (statsServer != null) statsServer.start();
-            int code = emperor.exitCode().join();
-            if (statsServer != null) statsServer.close();
-            control.close();
-            return code;
         }
+    }
+
+    /** Runs the emperor until it stops; every worker is stopped when this returns. */
+    private int supervise(EmperorSettings settings, RunDir dir, WorkerLauncher launcher, ChildReaper reaper)
+            throws Exception {
+        MetricRegistry metrics = new MetricRegistry();
+        Emperor emperor = new Emperor(settings, launcher, reaper, ConfigLoader.withSystemEnvironment(), metrics,
+                Version.current());
+        StatsServer statsServer = null;
+        if (settings.stats().isPresent()) {
+            try {
+                statsServer = new StatsServer(settings.stats().get(), emperor::snapshot, metrics);
+            } catch (IOException e) {
+                throw new EmperorCommand.UserError("cannot serve stats on " + stats + ": " + e.getMessage(), 2);
+            }
+        }
+        ControlServer control = new ControlServer(settings.controlSocket(), request -> control(emperor, metrics, request));
+        Signals.install(emperor);
+        LOG.log(Level.INFO, "emperor " + Version.current() + " (pid " + ProcessHandle.current().pid()
+                + ") watching " + String.join(", ", sources) + "; run dir " + dir.path());
+        emperor.start();
+        control.start();
+        if (statsServer != null) statsServer.start();
+        int code = emperor.exitCode().join();
+        if (statsServer != null) statsServer.close();
+        control.close();
+        return code;
     }
 
     private static String control(Emperor emperor, MetricRegistry metrics, String request) {

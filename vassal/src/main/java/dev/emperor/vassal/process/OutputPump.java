@@ -51,6 +51,7 @@ public final class OutputPump implements AutoCloseable {
      * A pipe waiting for its worker: {@link #writeFd()} becomes the child's stdout and stderr
      * (it is close-on-exec here, so no other child inherits it); {@link #readFd()} is ours.
      */
+    /** A worker's output pipe before it is attached; {@code writeFd} is -1 once the child holds it. */
     public record PendingOutput(int readFd, int writeFd) {
     }
 
@@ -74,9 +75,13 @@ public final class OutputPump implements AutoCloseable {
         return new PendingOutput(fds[0], fds[1]);
     }
 
-    /** The child holds the write end now: ours must go, so that its exit ends the stream. */
-    public void spawned(PendingOutput output) {
+    /**
+     * The child holds the write end now: ours must go, so that its exit ends the stream.
+     * Returns the pipe as it is left (no write end).
+     */
+    public PendingOutput spawned(PendingOutput output) {
         Posix.closeQuietly(output.writeFd());
+        return new PendingOutput(output.readFd(), -1);
     }
 
     /** The worker runs: carry what it writes to {@code target}, each line after {@code prefix}. */
@@ -92,10 +97,10 @@ public final class OutputPump implements AutoCloseable {
         }
     }
 
-    /** The worker never ran: close both ends. */
+    /** The worker never ran: close the ends we still hold. */
     public void cancel(PendingOutput output) {
         Posix.closeQuietly(output.readFd());
-        Posix.closeQuietly(output.writeFd());
+        if (output.writeFd() >= 0) Posix.closeQuietly(output.writeFd());
     }
 
     /** Bytes waiting for the disk right now. */

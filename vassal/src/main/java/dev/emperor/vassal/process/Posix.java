@@ -22,6 +22,13 @@ public final class Posix {
     static final int ENFILE = 23;
     static final int EMFILE = 24;
     static final int F_SETFL = 4;
+    static final int AF_UNIX = 1;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_CLOEXEC = 02000000;
+    static final int SOL_SOCKET = 1;
+    static final int SCM_RIGHTS = 1;
+    static final int SO_RCVTIMEO = 20;
+    static final int SO_SNDTIMEO = 21;
     static final int WNOHANG = 1;
     /** pidfd_open(2): the same number on every architecture (Linux 5.3+). */
     static final long SYS_PIDFD_OPEN = 434;
@@ -69,6 +76,13 @@ public final class Posix {
         int geteuid();
 
         int pipe2(int[] fds, int flags) throws LastErrorException;
+
+        int socketpair(int domain, int type, int protocol, int[] fds) throws LastErrorException;
+
+        /** {@code value}: a struct timeval as {seconds, microseconds}. */
+        int setsockopt(int fd, int level, int option, long[] value, int len) throws LastErrorException;
+
+        long sendmsg(int fd, Pointer msg, int flags) throws LastErrorException;
 
         int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 

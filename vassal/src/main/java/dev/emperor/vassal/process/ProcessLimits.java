@@ -5,8 +5,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * Who a vassal's workers run as and what they may use. Applied when each worker starts, by
- * the {@code emperor-exec} helper before it execs the program (see {@link WorkerLauncher}):
+ * Who a vassal's workers run as and what they may use. Applied when each worker starts, in
+ * the child {@code emperor-spawner} cloned, before it execs the program (see {@link WorkerLauncher}):
  * resource limits as both soft and hard limit, the umask, then groups and user.
  *
  * @param uid     user name or number; empty: the emperor's user

@@ -1,9 +1,6 @@
 package dev.emperor.vassal.process;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.ptr.IntByReference;
-import dev.emperor.vassal.process.Posix.LibC;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,77 +15,66 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Starts worker processes so that none can escape supervision, with one exec of our own
- * before the program's. From the event-loop thread it calls {@code posix_spawn} (through
- * JNA; glibc clones with CLONE_VFORK, so the JVM's size does not matter) on the small static
- * helper {@code emperor-exec} (source: {@code vassal/src/main/c/emperor-exec.c}, built with
- * the module and carried in its jar):
+ * Starts worker processes so that none can escape supervision. The emperor's thread checks
+ * everything it can report by name (program, working directory, accounts), then asks
+ * {@code emperor-spawner}, a small static C process of its own ({@link Spawner}; source
+ * {@code vassal/src/main/c/emperor-spawner.c}, built with the module and carried in its
+ * jar), to fork the worker. The worker, still in the spawner's code:
  * <ol>
- *   <li>posix_spawn itself makes the child the leader of a new session and process group
- *       (a stop signal reaches everything it forked, and a Ctrl-C in the emperor's terminal
- *       does not reach it behind the emperor's back), resets every signal to its default
- *       action (an emperor started in the background has SIGINT ignored, which a worker
- *       would inherit; Python's http.server did), unblocks all, and puts /dev/null on stdin
- *       and the worker's output pipe on stdout and stderr;</li>
- *   <li>the helper sets resource limits while still root, the umask, the working directory,
- *       then the groups and user; then the parent-death signal (SIGKILL when the thread that
- *       spawned it dies, which is the emperor's long-lived event-loop thread: a SIGKILLed
- *       emperor leaves no worker running) and a check that the emperor is still its parent;
- *       it closes every other descriptor and execs the program in place, so the pid we hold
- *       is the program's own.</li>
+ *   <li>puts the worker's output pipe on stdout and stderr (stdin is /dev/null) and starts a
+ *       new session and process group (a stop signal reaches everything it forks, and a
+ *       Ctrl-C in the emperor's terminal does not reach it behind the emperor's back); every
+ *       signal is at its default action and none is blocked (an emperor started in the
+ *       background has SIGINT ignored, which a worker would otherwise inherit);</li>
+ *   <li>sets resource limits while still root, the umask, the working directory, then the
+ *       groups and user; then the parent-death signal (SIGKILL when the emperor's thread that
+ *       started the spawner dies: a SIGKILLed emperor leaves no worker running) and a check
+ *       that the emperor is still its parent; it closes every other descriptor and execs the
+ *       program in place, so the pid we hold is the program's own.</li>
  * </ol>
- * The {@link ChildReaper} learns of the exit; the {@link OutputPump} reads the output. No
- * thread per worker, and two execs per worker instead of the five a ProcessBuilder chain of
- * jspawnhelper, setpriv, setsid and env took.
+ * The worker is forked with CLONE_PARENT: it is the emperor's child, so the
+ * {@link ChildReaper} learns of its exit through a pidfd and reaps it; the
+ * {@link OutputPump} reads its output. No thread per worker and one exec per worker.
  *
- * <p>Must be called from one long-lived platform thread (see the parent-death note above).
+ * <p>Call {@link #launch} from one long-lived platform thread (see the parent-death note
+ * above), and {@link #close} once every worker has been stopped.
  */
-public final class WorkerLauncher {
+public final class WorkerLauncher implements AutoCloseable {
 
-    /** Where the helper is inside this module's jar. */
-    static final String HELPER_RESOURCE = "emperor-exec";
+    /** Where the spawner is inside this module's jar. */
+    static final String SPAWNER_RESOURCE = "emperor-spawner";
 
-    private final Path helper;
     private final OutputPump pump;
-    private final String parentPid = Long.toString(ProcessHandle.current().pid());
-    // Native buffers reused by every spawn (all on the loop thread): thousands of spawns leave
-    // no trail of small mallocs for the garbage collector to free some day.
-    private final Memory sigFull = new Memory(Posix.SIGSET_BYTES);
-    private final Memory sigEmpty = new Memory(Posix.SIGSET_BYTES);
-    private final Memory actions = new Memory(Posix.SPAWN_STRUCT_BYTES);
-    private final Memory attr = new Memory(Posix.SPAWN_STRUCT_BYTES);
-    private final IntByReference spawnedPid = new IntByReference();
+    private final Spawner spawner;
 
-    public WorkerLauncher(Path helper, OutputPump pump) {
-        this.helper = helper;
+    public WorkerLauncher(Path spawnerProgram, OutputPump pump) {
         this.pump = pump;
-        Posix.libc().sigfillset(sigFull);
-        Posix.libc().sigemptyset(sigEmpty);
+        this.spawner = new Spawner(spawnerProgram);
     }
 
     /**
-     * Copies the helper out of the jar into {@code dir} (a folder only the emperor writes to)
+     * Copies the spawner out of the jar into {@code dir} (a folder only the emperor writes to)
      * and returns a launcher that uses it.
      */
     public static WorkerLauncher install(Path dir, OutputPump pump) throws LaunchException {
-        try (InputStream in = WorkerLauncher.class.getResourceAsStream(HELPER_RESOURCE)) {
+        try (InputStream in = WorkerLauncher.class.getResourceAsStream(SPAWNER_RESOURCE)) {
             if (in == null) {
-                throw new LaunchException("the helper " + HELPER_RESOURCE + " is missing from the emperor's jar;"
+                throw new LaunchException("the spawner " + SPAWNER_RESOURCE + " is missing from the emperor's jar;"
                         + " rebuild it on a machine with a C compiler (apt-get install gcc)");
             }
             byte[] bytes = in.readAllBytes();
             Files.createDirectories(dir);
-            Path target = dir.resolve(HELPER_RESOURCE);
+            Path target = dir.resolve(SPAWNER_RESOURCE);
             if (!Files.isRegularFile(target) || !Arrays.equals(Files.readAllBytes(target), bytes)) {
                 // A new name, then rename: an exec of the old copy in flight never sees half a file.
-                Path tmp = Files.createTempFile(dir, HELPER_RESOURCE, ".new");
+                Path tmp = Files.createTempFile(dir, SPAWNER_RESOURCE, ".new");
                 Files.write(tmp, bytes);
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             return new WorkerLauncher(target, pump);
         } catch (IOException e) {
-            throw new LaunchException("cannot install the helper " + HELPER_RESOURCE + " in " + dir + ": " + e.getMessage());
+            throw new LaunchException("cannot install the spawner " + SPAWNER_RESOURCE + " in " + dir + ": " + e.getMessage());
         }
     }
 
@@ -103,110 +89,79 @@ public final class WorkerLauncher {
             throw new LaunchException("uid/gid need the emperor to run as root (it runs as uid "
                     + Posix.effectiveUid() + ")");
         }
-        List<String> argv = new ArrayList<>(spec.argv().size() + 16);
-        argv.add(helper.toString());
-        argv.add(parentPid);
+        List<String> args = new ArrayList<>(spec.argv().size() + 16);
         limits.rlimits().forEach((r, v) -> {
-            argv.add("-r");
-            argv.add(r.name().toLowerCase(Locale.ROOT) + ":" + v + ":" + v);
+            args.add("-r");
+            args.add(r.name().toLowerCase(Locale.ROOT) + ":" + v + ":" + v);
         });
         if (limits.umask().isPresent()) {
-            argv.add("-m");
-            argv.add(Integer.toOctalString(limits.umask().getAsInt()));
+            args.add("-m");
+            args.add(Integer.toOctalString(limits.umask().getAsInt()));
         }
-        argv.add("-d");
-        argv.add(spec.directory().toString());
+        args.add("-d");
+        args.add(spec.directory().toString());
         if (limits.changesAccount()) {
             Accounts.Account account = Accounts.resolve(limits.uid(), limits.gid());
-            argv.add("-G");
+            args.add("-G");
             StringBuilder groups = new StringBuilder();
             for (int g : account.groups()) groups.append(groups.isEmpty() ? "" : ",").append(g);
-            argv.add(groups.toString());
-            argv.add("-g");
-            argv.add(Integer.toString(account.gid()));
+            args.add(groups.toString());
+            args.add("-g");
+            args.add(Integer.toString(account.gid()));
             if (account.uid() >= 0) {
-                argv.add("-u");
-                argv.add(Integer.toString(account.uid()));
+                args.add("-u");
+                args.add(Integer.toString(account.uid()));
             }
         }
-        argv.add("--");
-        argv.add(program.toString());
-        argv.add(program.toString());
-        argv.addAll(spec.argv().subList(1, spec.argv().size()));
-        String[] env = new String[spec.environment().size()];
-        int i = 0;
-        for (Map.Entry<String, String> e : spec.environment().entrySet()) env[i++] = e.getKey() + "=" + e.getValue();
+        args.add("--");
+        args.add(program.toString());
+        args.add(program.toString());
+        args.addAll(spec.argv().subList(1, spec.argv().size()));
+        byte[] command = command(args, spec.environment());
 
         OutputPump.PendingOutput output = pump.prepare();
-        long pid;
+        int pid;
         try {
-            pid = spawn(argv.toArray(String[]::new), env, output.writeFd());
+            pid = spawner.spawn(command, output.writeFd());
         } catch (LaunchException e) {
             pump.cancel(output);
             throw new LaunchException("cannot start " + program + ": " + e.getMessage());
         }
-        pump.spawned(output);
-        pump.attach(output, spec.log(), spec.outputPrefix());
+        pump.attach(pump.spawned(output), spec.log(), spec.outputPrefix());
         return pid;
     }
 
-    private long spawn(String[] argv, String[] env, int outFd) throws LaunchException {
-        LibC c = Posix.libc();
-        check(c.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
-        try {
-            check(c.posix_spawnattr_init(attr), "posix_spawnattr_init");
-            try {
-                check(c.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Posix.O_RDONLY, 0), "addopen");
-                check(c.posix_spawn_file_actions_adddup2(actions, outFd, 1), "adddup2");
-                check(c.posix_spawn_file_actions_adddup2(actions, outFd, 2), "adddup2");
-                check(c.posix_spawnattr_setflags(attr, (short) (Posix.POSIX_SPAWN_SETSID
-                        | Posix.POSIX_SPAWN_SETSIGDEF | Posix.POSIX_SPAWN_SETSIGMASK)), "setflags");
-                check(c.posix_spawnattr_setsigdefault(attr, sigFull), "setsigdefault");
-                check(c.posix_spawnattr_setsigmask(attr, sigEmpty), "setsigmask");
-                try (Memory args = stringArray(argv); Memory vars = stringArray(env)) {
-                    check(c.posix_spawn(spawnedPid, args.getPointer(0), actions, attr, args, vars), "posix_spawn");
-                }
-                return spawnedPid.getValue();
-            } finally {
-                c.posix_spawnattr_destroy(attr);
-            }
-        } finally {
-            c.posix_spawn_file_actions_destroy(actions);
-        }
+    /** Ends the spawner; call once no worker should start any more. */
+    @Override
+    public void close() {
+        spawner.close();
     }
 
-    /** A NULL-terminated {@code char *[]} and its strings in one block, freed by the caller. */
-    private static Memory stringArray(String[] strings) {
-        byte[][] bytes = new byte[strings.length][];
-        long size = (strings.length + 1L) * Native.POINTER_SIZE;
-        for (int i = 0; i < strings.length; i++) {
-            bytes[i] = strings[i].getBytes(StandardCharsets.UTF_8);
-            size += bytes[i].length + 1;
-        }
-        Memory m = new Memory(size);
-        long at = (strings.length + 1L) * Native.POINTER_SIZE;
-        for (int i = 0; i < strings.length; i++) {
-            m.write(at, bytes[i], 0, bytes[i].length);
-            m.setByte(at + bytes[i].length, (byte) 0);
-            m.setPointer((long) i * Native.POINTER_SIZE, m.share(at));
-            at += bytes[i].length + 1;
-        }
-        m.setPointer((long) strings.length * Native.POINTER_SIZE, null);
-        return m;
+    /**
+     * The spawner's request: the count of argument fields, the arguments, then the environment,
+     * every field NUL-terminated. A NUL inside a value would split it, so it is refused.
+     */
+    static byte[] command(List<String> args, Map<String, String> environment) throws LaunchException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        field(out, Integer.toString(args.size()));
+        for (String a : args) field(out, a);
+        for (Map.Entry<String, String> e : environment.entrySet()) field(out, e.getKey() + "=" + e.getValue());
+        return out.toByteArray();
     }
 
-    private static void check(int error, String call) throws LaunchException {
-        if (error != 0) {
-            throw new LaunchException(call + " failed: " + Posix.libc().strerror(error)
-                    + (error == Posix.EMFILE || error == Posix.ENFILE || error == Posix.EAGAIN
-                            ? " (the emperor may be out of file descriptors or processes: raise its limits)" : ""));
+    private static void field(ByteArrayOutputStream out, String value) throws LaunchException {
+        if (value.indexOf('\0') >= 0) {
+            throw new LaunchException("an argument or environment value contains a NUL character: "
+                    + value.replace('\0', '?'));
         }
+        out.writeBytes(value.getBytes(StandardCharsets.UTF_8));
+        out.write(0);
     }
 
     /**
      * Resolves the program as execvp would (a name with a slash is a path from the working
      * directory, else it is searched on the worker's PATH), so that a missing program is
-     * reported by name instead of as an exit code from the helper.
+     * reported by name instead of as an exit code from the spawned worker.
      */
     static Path resolveProgram(LaunchSpec spec) throws LaunchException {
         String name = spec.argv().get(0);

@@ -34,6 +34,7 @@ class OutputPumpTest {
 
     @AfterEach
     void stop() {
+        launcher.close();
         reaper.close();
         pump.close();
     }
@@ -120,7 +121,7 @@ class OutputPumpTest {
     }
 
     @Test
-    void aProgramTheHelperCannotRunEndsWith127AndSaysWhyInTheLog() throws Exception {
+    void aProgramThatCannotRunEndsWith127AndSaysWhyInTheLog() throws Exception {
         LogTarget target = new LogTarget(tmp.resolve("bad.log"), 0, 1);
         Path notExecutable = Files.writeString(tmp.resolve("script"), "#!/nonexistent/interpreter\n");
         notExecutable.toFile().setExecutable(true);
@@ -129,8 +130,35 @@ class OutputPumpTest {
         reaper.watch(pid, (p, code) -> exit.complete(code));
         assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(127);
         await().atMost(Duration.ofSeconds(10)).until(() -> !lines(target.file()).isEmpty());
-        assertThat(lines(target.file()).get(0)).startsWith("emperor-exec: cannot run " + tmp.resolve("script"))
+        assertThat(lines(target.file()).get(0)).startsWith("emperor-spawner: cannot run " + tmp.resolve("script"))
                 .contains("No such file or directory");
+    }
+
+    @Test
+    void workersAreChildrenOfTheEmperorAndASpawnerKilledByHandIsReplaced() throws Exception {
+        LogTarget target = new LogTarget(tmp.resolve("spawner.log"), 0, 1);
+        long me = ProcessHandle.current().pid();
+        long first = launcher.launch(new LaunchSpec(List.of("sleep", "30"), Map.of("PATH", "/usr/bin:/bin"), tmp,
+                target, "", ProcessLimits.NONE));
+        assertThat(ProcessHandle.of(first).flatMap(ProcessHandle::parent).map(ProcessHandle::pid)).contains(me);
+        ProcessHandle spawner = ProcessHandle.current().children()
+                .filter(p -> p.info().command().orElse("").endsWith("emperor-spawner")).findFirst().orElseThrow();
+        spawner.destroyForcibly();
+        // Dead but not yet reaped (the launcher reaps it when it next needs it): a zombie.
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(Path.of("/proc/" + spawner.pid() + "/stat"))
+                .replaceFirst(".*\\) ", "").startsWith("Z"));
+
+        long second = launcher.launch(new LaunchSpec(List.of("sleep", "30"), Map.of("PATH", "/usr/bin:/bin"), tmp,
+                target, "", ProcessLimits.NONE));
+        assertThat(ProcessHandle.of(second).flatMap(ProcessHandle::parent).map(ProcessHandle::pid)).contains(me);
+        assertThat(ProcessHandle.of(spawner.pid())).isEmpty(); // reaped
+        assertThat(ProcessHandle.of(first).map(ProcessHandle::isAlive)).contains(true);
+        for (long pid : new long[] {first, second}) {
+            CompletableFuture<Integer> exit = new CompletableFuture<>();
+            reaper.watch(pid, (p, code) -> exit.complete(code));
+            Posix.kill(pid, Signal.KILL);
+            assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(128 + 9);
+        }
     }
 
     private static List<String> lines(Path file) {

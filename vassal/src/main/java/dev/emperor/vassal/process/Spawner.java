@@ -1,0 +1,252 @@
+package dev.emperor.vassal.process;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.ptr.IntByReference;
+import dev.emperor.vassal.process.Posix.LibC;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The emperor's end of {@code emperor-spawner} (source {@code vassal/src/main/c/}), the small
+ * process that forks every worker: one request (the worker's command and its output pipe)
+ * and one reply (the pid) over a Unix socket per worker. The worker is forked with
+ * CLONE_PARENT, so it is the emperor's own child: the {@link ChildReaper} watches and reaps
+ * it as if the emperor had forked it.
+ *
+ * <p>Why not posix_spawn from the JVM: each spawn copies the JVM's descriptor table (two
+ * descriptors per running worker) and closes the copies again in the child, then needed a
+ * second exec for what posix_spawn cannot do (user, limits, parent-death signal). At 1,000
+ * workers that was about 5 ms of CPU per worker on this project's VMs; a fork of the spawner
+ * is a fraction of it, and the caller waits only for the round trip, not for an exec.
+ *
+ * <p>Started lazily on the caller's thread, which must be long-lived: the kernel ties the
+ * workers' parent-death signal to the thread that started the spawner. A spawner that died
+ * (killed by hand) is replaced at the next request. Not thread-safe: one caller thread.
+ */
+final class Spawner implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("emperor.workers");
+    private static final int SOCKET_FD = 3;
+    /** The spawner answers in microseconds; this long means it is stuck (stopped by hand?). */
+    private static final long TIMEOUT_SECONDS = 2;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSGHDR_BYTES = 56;
+    private static final int IOVEC_BYTES = 16;
+    private static final int CMSG_SPACE_ONE_FD = 24;
+    private static final int CMSG_LEN_ONE_FD = 20;
+
+    private final Path program;
+    private final String emperorPid = Long.toString(ProcessHandle.current().pid());
+    // Native buffers reused by every request (one caller thread).
+    private final Memory msg = new Memory(MSGHDR_BYTES);
+    private final Memory iov = new Memory(IOVEC_BYTES);
+    private final Memory control = new Memory(CMSG_SPACE_ONE_FD);
+    private final byte[] reply = new byte[4];
+    private int pid;
+    private int socket = -1;
+
+    Spawner(Path program) {
+        this.program = program;
+    }
+
+    /**
+     * Forks a worker that runs {@code request} (see the C source for its fields) with its
+     * output on {@code outFd}; returns the worker's pid. The caller still holds {@code outFd}.
+     */
+    int spawn(byte[] request, int outFd) throws LaunchException {
+        for (int attempt = 1; ; attempt++) {
+            if (socket < 0) start();
+            try {
+                send(request, outFd);
+                int answer = receive();
+                if (answer <= 0) {
+                    throw new LaunchException("fork failed: " + Posix.libc().strerror(-answer)
+                            + (-answer == Posix.EAGAIN ? " (process limit reached: raise the emperor's limit-nproc)" : ""));
+                }
+                return answer;
+            } catch (SpawnerGone e) {
+                LOG.log(Level.WARNING, "the worker spawner (pid " + pid + ") " + e.getMessage() + "; starting another");
+                stop();
+                if (attempt == 2) throw new LaunchException("the worker spawner " + e.getMessage() + " twice in a row");
+            }
+        }
+    }
+
+    /** Ends the spawner (it exits at end of file) and reaps it. */
+    @Override
+    public void close() {
+        if (socket >= 0) stop();
+    }
+
+    private void start() throws LaunchException {
+        int[] pair = new int[2];
+        LibC c = Posix.libc();
+        try {
+            c.socketpair(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0, pair);
+        } catch (LastErrorException e) {
+            throw new LaunchException("cannot create the spawner's socket: errno " + e.getErrorCode()
+                    + (e.getErrorCode() == Posix.EMFILE || e.getErrorCode() == Posix.ENFILE
+                            ? " (too many open files: raise the emperor's limit-nofile)" : ""));
+        }
+        try {
+            long[] timeout = {TIMEOUT_SECONDS, 0};
+            c.setsockopt(pair[0], Posix.SOL_SOCKET, Posix.SO_RCVTIMEO, timeout, 16);
+            c.setsockopt(pair[0], Posix.SOL_SOCKET, Posix.SO_SNDTIMEO, timeout, 16);
+            pid = posixSpawn(pair[1]);
+            socket = pair[0];
+            LOG.log(Level.DEBUG, "worker spawner started (pid " + pid + ")");
+        } catch (LaunchException | LastErrorException e) {
+            Posix.closeQuietly(pair[0]);
+            throw e instanceof LaunchException l ? l
+                    : new LaunchException("cannot set up the spawner's socket: errno " + ((LastErrorException) e).getErrorCode());
+        } finally {
+            Posix.closeQuietly(pair[1]);
+        }
+    }
+
+    /** Closes the socket (a live spawner exits), kills what is left of it and reaps it. */
+    private void stop() {
+        Posix.closeQuietly(socket);
+        socket = -1;
+        Posix.kill(pid, Signal.KILL);
+        try {
+            Posix.libc().waitpid(pid, new IntByReference(), 0);
+        } catch (LastErrorException e) {
+            LOG.log(Level.DEBUG, "waitpid(" + pid + "): errno " + e.getErrorCode());
+        }
+    }
+
+    /** Length header and request in one buffer; the descriptor rides with its first byte. */
+    private void send(byte[] request, int outFd) throws SpawnerGone {
+        try (Memory data = new Memory(4L + request.length)) {
+            data.setInt(0, request.length);
+            data.write(4, request, 0, request.length);
+            long sent = 0;
+            long total = 4L + request.length;
+            while (sent < total) {
+                iov.setPointer(0, data.share(sent));
+                iov.setLong(Native.POINTER_SIZE, total - sent);
+                msg.clear();
+                msg.setPointer(16, iov);
+                msg.setLong(24, 1);
+                if (sent == 0) {
+                    control.clear();
+                    control.setLong(0, CMSG_LEN_ONE_FD);
+                    control.setInt(8, Posix.SOL_SOCKET);
+                    control.setInt(12, Posix.SCM_RIGHTS);
+                    control.setInt(16, outFd);
+                    msg.setPointer(32, control);
+                    msg.setLong(40, CMSG_SPACE_ONE_FD);
+                }
+                try {
+                    sent += Posix.libc().sendmsg(socket, msg, MSG_NOSIGNAL);
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() == Posix.EINTR) continue;
+                    throw new SpawnerGone(e.getErrorCode() == Posix.EAGAIN
+                            ? "did not take a request within " + TIMEOUT_SECONDS + " s"
+                            : "could not be reached (errno " + e.getErrorCode() + ")");
+                }
+            }
+        }
+    }
+
+    private int receive() throws SpawnerGone {
+        int got = 0;
+        while (got < reply.length) {
+            long n;
+            try {
+                byte[] rest = got == 0 ? reply : new byte[reply.length - got];
+                n = Posix.libc().read(socket, rest, rest.length);
+                if (got > 0) System.arraycopy(rest, 0, reply, got, (int) n);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == Posix.EINTR) continue;
+                throw new SpawnerGone(e.getErrorCode() == Posix.EAGAIN
+                        ? "did not answer within " + TIMEOUT_SECONDS + " s"
+                        : "could not be read (errno " + e.getErrorCode() + ")");
+            }
+            if (n == 0) throw new SpawnerGone("exited");
+            got += (int) n;
+        }
+        return ByteBuffer.wrap(reply).order(ByteOrder.nativeOrder()).getInt();
+    }
+
+    /** The spawner is dead or stuck; the request may be retried with a new one. */
+    private static final class SpawnerGone extends Exception {
+        SpawnerGone(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * posix_spawn of the spawner: its own session (a Ctrl-C in the emperor's terminal is the
+     * emperor's to handle), every signal at its default and none blocked, /dev/null on stdin,
+     * the socket on descriptor 3, the emperor's stdout and stderr for its own complaints, an
+     * empty environment. glibc clones with CLONE_VFORK, so the JVM's size does not matter.
+     */
+    private int posixSpawn(int socketEnd) throws LaunchException {
+        LibC c = Posix.libc();
+        try (Memory actions = new Memory(Posix.SPAWN_STRUCT_BYTES);
+             Memory attr = new Memory(Posix.SPAWN_STRUCT_BYTES);
+             Memory sigFull = new Memory(Posix.SIGSET_BYTES);
+             Memory sigEmpty = new Memory(Posix.SIGSET_BYTES);
+             Memory argv = stringArray(program.toString(), emperorPid);
+             Memory envp = stringArray()) {
+            c.sigfillset(sigFull);
+            c.sigemptyset(sigEmpty);
+            check(c.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+            try {
+                check(c.posix_spawnattr_init(attr), "posix_spawnattr_init");
+                try {
+                    check(c.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Posix.O_RDONLY, 0), "addopen");
+                    check(c.posix_spawn_file_actions_adddup2(actions, socketEnd, SOCKET_FD), "adddup2");
+                    check(c.posix_spawnattr_setflags(attr, (short) (Posix.POSIX_SPAWN_SETSID
+                            | Posix.POSIX_SPAWN_SETSIGDEF | Posix.POSIX_SPAWN_SETSIGMASK)), "setflags");
+                    check(c.posix_spawnattr_setsigdefault(attr, sigFull), "setsigdefault");
+                    check(c.posix_spawnattr_setsigmask(attr, sigEmpty), "setsigmask");
+                    IntByReference spawned = new IntByReference();
+                    check(c.posix_spawn(spawned, argv.getPointer(0), actions, attr, argv, envp), "posix_spawn");
+                    return spawned.getValue();
+                } finally {
+                    c.posix_spawnattr_destroy(attr);
+                }
+            } finally {
+                c.posix_spawn_file_actions_destroy(actions);
+            }
+        } catch (LaunchException e) {
+            throw new LaunchException("cannot start the worker spawner " + program + ": " + e.getMessage());
+        }
+    }
+
+    /** A NULL-terminated {@code char *[]} and its strings in one block. */
+    private static Memory stringArray(String... strings) {
+        byte[][] bytes = new byte[strings.length][];
+        long size = (strings.length + 1L) * Native.POINTER_SIZE;
+        for (int i = 0; i < strings.length; i++) {
+            bytes[i] = strings[i].getBytes(StandardCharsets.UTF_8);
+            size += bytes[i].length + 1;
+        }
+        Memory m = new Memory(size);
+        long at = (strings.length + 1L) * Native.POINTER_SIZE;
+        for (int i = 0; i < strings.length; i++) {
+            m.write(at, bytes[i], 0, bytes[i].length);
+            m.setByte(at + bytes[i].length, (byte) 0);
+            m.setPointer((long) i * Native.POINTER_SIZE, m.share(at));
+            at += bytes[i].length + 1;
+        }
+        m.setPointer((long) strings.length * Native.POINTER_SIZE, null);
+        return m;
+    }
+
+    private static void check(int error, String call) throws LaunchException {
+        if (error != 0) {
+            throw new LaunchException(call + " failed: " + Posix.libc().strerror(error)
+                    + (error == Posix.EMFILE || error == Posix.ENFILE || error == Posix.EAGAIN
+                            ? " (the emperor may be out of file descriptors or processes: raise its limits)" : ""));
+        }
+    }
+}
