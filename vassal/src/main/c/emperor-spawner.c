@@ -5,9 +5,9 @@
  * (two descriptors per running worker: a pidfd and an output pipe) and closes the copies
  * again in the child, and what posix_spawn cannot do (user, limits, parent-death signal)
  * needed a second exec; page-table work is dear on virtual machines. Measured with 1,000
- * workers on this project's VMs, that was about 5 ms of CPU per worker. This process has a
- * handful of descriptors and a few pages of memory, its child does the set-up in C, and
- * the emperor's event loop waits only for one short message round trip.
+ * workers on this project's VMs, that was about 5 ms of CPU per worker. This process has
+ * four descriptors and a few pages of memory, its child does the set-up in C, and the
+ * emperor's event loop waits only for the clone and one short message round trip.
  *
  * The emperor posix_spawn()s one spawner (own session, every signal at its default, none
  * blocked, /dev/null on stdin, its own stdout/stderr on the emperor's, one end of a Unix
@@ -18,8 +18,8 @@
  * For each request it clones a child the way vfork does (sharing memory, waiting until the
  * child has exec'd or died) but with CLONE_PARENT, so the worker is the emperor's own child:
  * the emperor watches it with a pidfd and reaps it with waitpid, as if it had forked it.
- * Then it replies with the worker's pid, or with -errno when the clone failed, as a 4-byte
- * native int. End of file on the socket ends the spawner; so does the emperor's death
+ * The reply is the worker's pid as a 4-byte native int, written by the worker itself before
+ * anything that could block, or -errno written by the spawner when the clone failed. End of file on the socket ends the spawner; so does the emperor's death
  * (SIGKILL by the parent-death signal).
  *
  * A request is a 4-byte native length, then that many bytes: NUL-terminated fields, first
@@ -45,6 +45,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
@@ -140,6 +141,12 @@ struct job {
  */
 static int become_worker(void *arg) {
     struct job *job = arg;
+    /*
+     * The pid first, before any step that could block (a hung NFS directory, a cold disk):
+     * from here on the emperor knows and supervises this process, whatever happens next.
+     */
+    int32_t me = (int32_t)syscall(SYS_getpid);
+    if (write(SOCKET_FD, &me, sizeof me) != (ssize_t)sizeof me) _exit(127);
     if (dup2(job->out, 1) < 0 || dup2(job->out, 2) < 0) die("cannot attach the output pipe", NULL, errno);
     if (setsid() < 0) die("cannot start a session", NULL, errno);
     if (job->problem) die("malformed request:", job->problem, 0);
@@ -287,6 +294,16 @@ int main(int argc, char **argv) {
         say("the emperor is gone", NULL, errno);
         return 2;
     }
+    /*
+     * Only 0-3 are ours: the JDK opens some files and sockets without close-on-exec, and a
+     * deleted log or an agent connection held here would never be released. Descriptors 1 and
+     * 2 must be open (the emperor's, or /dev/null), so that a received pipe is never one of
+     * them: dup2 onto itself would keep its close-on-exec flag.
+     */
+    closefrom(SOCKET_FD + 1);
+    for (int fd = 1; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_WRONLY) != fd) return 2;
+    }
     default_signals();
     size_t cap = 4096;
     char *request = malloc(cap);
@@ -317,8 +334,10 @@ int main(int argc, char **argv) {
          */
         int pid = clone(become_worker, child_stack + sizeof child_stack,
                         CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &job);
-        int32_t reply = pid > 0 ? pid : -errno;
+        int err = errno;
         close(out);
+        if (pid > 0) continue; /* the worker has sent its pid itself */
+        int32_t reply = -err;
         const char *at = (const char *)&reply;
         size_t left = sizeof reply;
         while (left > 0) {

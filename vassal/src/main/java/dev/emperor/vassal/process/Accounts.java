@@ -5,8 +5,8 @@ import com.sun.jna.ptr.IntByReference;
 import java.util.Optional;
 
 /**
- * Turns a vassal's {@code uid} and {@code gid} (names or numbers) into the numbers the helper
- * switches to, through the emperor's own libc so that every account source NSS knows (files,
+ * Turns a vassal's {@code uid} and {@code gid} (names or numbers) into the numbers a worker
+ * switches to before its exec (see {@link WorkerLauncher}), through the emperor's own libc so that every account source NSS knows (files,
  * LDAP, sssd) answers, as {@code setpriv --init-groups} did.
  */
 final class Accounts {

@@ -49,9 +49,9 @@ public final class OutputPump implements AutoCloseable {
 
     /**
      * A pipe waiting for its worker: {@link #writeFd()} becomes the child's stdout and stderr
-     * (it is close-on-exec here, so no other child inherits it); {@link #readFd()} is ours.
+     * (it is close-on-exec here, so no other child inherits it), and is -1 once the child
+     * holds it; {@link #readFd()} is ours.
      */
-    /** A worker's output pipe before it is attached; {@code writeFd} is -1 once the child holds it. */
     public record PendingOutput(int readFd, int writeFd) {
     }
 

@@ -8,10 +8,11 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 
 /**
- * The few libc calls the JDK lacks: posix_spawn and pidfds (to start and reap workers without
- * a thread each), signals to a pid other than SIGTERM/SIGKILL and to a whole process group,
- * pipes and epoll for reading many workers' output on one thread, and account look-ups.
- * Stateless; the library is loaded once per JVM by JNA.
+ * The few libc calls the JDK lacks: posix_spawn and a socket that carries descriptors (to
+ * start the worker spawner and hand it each worker's output pipe), pidfds (to reap workers
+ * without a thread each), signals to a pid other than SIGTERM/SIGKILL and to a whole process
+ * group, pipes and epoll for reading many workers' output on one thread, and account
+ * look-ups. Stateless; the library is loaded once per JVM by JNA.
  */
 public final class Posix {
 

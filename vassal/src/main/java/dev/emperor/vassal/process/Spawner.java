@@ -22,7 +22,8 @@ import java.nio.file.Path;
  * descriptors per running worker) and closes the copies again in the child, then needed a
  * second exec for what posix_spawn cannot do (user, limits, parent-death signal). At 1,000
  * workers that was about 5 ms of CPU per worker on this project's VMs; a fork of the spawner
- * is a fraction of it, and the caller waits only for the round trip, not for an exec.
+ * is a fraction of it, and the caller waits only for the clone and the worker's first
+ * message (its pid, sent before any set-up step that could block).
  *
  * <p>Started lazily on the caller's thread, which must be long-lived: the kernel ties the
  * workers' parent-death signal to the thread that started the spawner. A spawner that died
@@ -32,8 +33,15 @@ final class Spawner implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("emperor.workers");
     private static final int SOCKET_FD = 3;
-    /** The spawner answers in microseconds; this long means it is stuck (stopped by hand?). */
+    /**
+     * A worker sends its pid as the first thing after the clone, so this covers the spawner
+     * taking the request and cloning (plus the previous worker's exec, which the spawner waits
+     * for): this long means it is stuck, e.g. a worker hung in a dead NFS directory before its
+     * exec. Either way no worker was cloned for this request, so one retry is safe.
+     */
     private static final long TIMEOUT_SECONDS = 2;
+    /** The spawner's own cap; execve refuses far less (a quarter of the stack limit). */
+    static final int MAX_REQUEST = 64 << 20;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSGHDR_BYTES = 56;
     private static final int IOVEC_BYTES = 16;
@@ -59,6 +67,10 @@ final class Spawner implements AutoCloseable {
      * output on {@code outFd}; returns the worker's pid. The caller still holds {@code outFd}.
      */
     int spawn(byte[] request, int outFd) throws LaunchException {
+        if (request.length > MAX_REQUEST) {
+            throw new LaunchException("the arguments and environment take " + (request.length >> 20)
+                    + " MiB; at most " + (MAX_REQUEST >> 20) + " MiB");
+        }
         for (int attempt = 1; ; attempt++) {
             if (socket < 0) start();
             try {

@@ -143,6 +143,10 @@ class OutputPumpTest {
         assertThat(ProcessHandle.of(first).flatMap(ProcessHandle::parent).map(ProcessHandle::pid)).contains(me);
         ProcessHandle spawner = ProcessHandle.current().children()
                 .filter(p -> p.info().command().orElse("").endsWith("emperor-spawner")).findFirst().orElseThrow();
+        // It holds nothing of the emperor's but its socket: no log file, no agent connection.
+        try (var fds = Files.list(Path.of("/proc/" + spawner.pid() + "/fd"))) {
+            assertThat(fds.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("0", "1", "2", "3");
+        }
         spawner.destroyForcibly();
         // Dead but not yet reaped (the launcher reaps it when it next needs it): a zombie.
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(Path.of("/proc/" + spawner.pid() + "/stat"))
