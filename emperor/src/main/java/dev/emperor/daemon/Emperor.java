@@ -33,6 +33,7 @@ import dev.emperor.vassal.process.LogTarget;
 import dev.emperor.vassal.process.Posix;
 import dev.emperor.vassal.process.Signal;
 import dev.emperor.vassal.process.ChildReaper;
+import dev.emperor.vassal.process.ExitStatus;
 import dev.emperor.vassal.process.WorkerLauncher;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -590,14 +591,15 @@ public final class Emperor {
         @Override
         public void watchExit(Vassal vassal, int workerId, long pid) {
             try {
-                reaper.watch(pid, (p, code) -> loop.post(new ForVassal(vassal,
-                        new VassalEvent.WorkerExited(workerId, p, code))));
+                reaper.watch(pid, (p, exit) -> loop.post(new ForVassal(vassal,
+                        new VassalEvent.WorkerExited(workerId, p, exit))));
             } catch (IllegalStateException e) {
                 // Unwatchable (out of descriptors) means unsupervised: stop it rather than lose it.
                 LOG.log(Level.ERROR, vassal.name() + ": " + e.getMessage() + "; killing pid " + pid);
                 Posix.killGroup(pid, Signal.KILL);
                 reaper.reapQuietly(pid);
-                loop.post(new ForVassal(vassal, new VassalEvent.WorkerExited(workerId, pid, 128 + 9)));
+                loop.post(new ForVassal(vassal, new VassalEvent.WorkerExited(workerId, pid,
+                        ExitStatus.killedBy(Signal.KILL.number()))));
             }
         }
 

@@ -26,6 +26,7 @@ import dev.emperor.vassal.VassalEvent.StopDeadline;
 import dev.emperor.vassal.VassalEvent.StopRequested;
 import dev.emperor.vassal.VassalEvent.WorkerExited;
 import dev.emperor.vassal.VassalEvent.WorkerReady;
+import dev.emperor.vassal.process.ExitStatus;
 import dev.emperor.vassal.process.LaunchException;
 import dev.emperor.vassal.process.LaunchSpec;
 import dev.emperor.vassal.process.LogTarget;
@@ -268,7 +269,7 @@ public final class Vassal {
         if (w == null) return; // a process we already forgot
         // Whatever the worker left behind in its process group goes with it.
         host.signalGroup(w.pid, Signal.KILL);
-        String how = describeExit(e.exitCode());
+        String how = e.exit().describe();
         long upMs = host.nowMillis() - w.startedMono;
         w.lastExit = how;
         lastExit = w.label() + " " + how;
@@ -282,7 +283,7 @@ public final class Vassal {
         w.replace = false;
         w.state = WorkerState.STOPPED;
         if (w.id == PRELOAD) {
-            onPreloadExited(e.exitCode(), how, asked);
+            onPreloadExited(e.exit(), how, asked);
             return;
         }
         switch (state) {
@@ -332,10 +333,10 @@ public final class Vassal {
         }
     }
 
-    private void onPreloadExited(int code, String how, boolean asked) {
+    private void onPreloadExited(ExitStatus exit, String how, boolean asked) {
         switch (state) {
             case STARTING -> {
-                if (code == 0) {
+                if (exit.succeeded()) {
                     log(Level.INFO, "preload finished; starting the workers");
                     for (Worker w : workers) spawn(w, settings);
                     moveTo(activeState(), "preload done");
@@ -1050,13 +1051,6 @@ public final class Vassal {
 
     private void log(Level level, String message) {
         LOG.log(level, "vassal " + name + ": " + message);
-    }
-
-    static String describeExit(int code) {
-        if (code > 128 && code <= 128 + 64) {
-            return "was killed by " + Signal.describe(code - 128);
-        }
-        return "exited with code " + code;
     }
 
     private static String seconds(long ms) {

@@ -1,5 +1,7 @@
 package dev.emperor.vassal;
 
+import dev.emperor.vassal.process.ExitStatus;
+
 /**
  * Everything that can happen to a vassal. The set is closed so that {@link Vassal#handle}
  * decides every (state, event) pair explicitly: adding an event does not compile until
@@ -23,8 +25,8 @@ public sealed interface VassalEvent {
     record ReloadRequested(String reason) implements VassalEvent {
     }
 
-    /** A worker process ended; {@code exitCode} as the JDK reports it (128+N for signal N). */
-    record WorkerExited(int workerId, long pid, int exitCode) implements VassalEvent {
+    /** A worker process ended. */
+    record WorkerExited(int workerId, long pid, ExitStatus exit) implements VassalEvent {
     }
 
     /** A worker has stayed up {@code ready-after}. */

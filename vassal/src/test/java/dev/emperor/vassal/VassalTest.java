@@ -18,6 +18,7 @@ import dev.emperor.vassal.VassalEvent.StopDeadline;
 import dev.emperor.vassal.VassalEvent.StopRequested;
 import dev.emperor.vassal.VassalEvent.WorkerExited;
 import dev.emperor.vassal.VassalEvent.WorkerReady;
+import dev.emperor.vassal.process.ExitStatus;
 import dev.emperor.vassal.process.LaunchSpec;
 import dev.emperor.vassal.process.Signal;
 import java.nio.file.Path;
@@ -89,7 +90,11 @@ class VassalTest {
     }
 
     void exit(int id, int code) {
-        vassal.handle(new WorkerExited(id, pid(id), code));
+        vassal.handle(new WorkerExited(id, pid(id), ExitStatus.exited(code)));
+    }
+
+    void killed(int id, int signal) {
+        vassal.handle(new WorkerExited(id, pid(id), ExitStatus.killedBy(signal)));
     }
 
     void runAll(VassalSettings s) {
@@ -237,7 +242,7 @@ class VassalTest {
 
         // a death after ready is no fast failure: respawned at once
         int launches = host.launches.size();
-        exit(1, 137);
+        killed(1, 9);
         assertThat(host.launches).hasSize(launches + 1);
         assertThat(host.pending(BackoffElapsed.class)).isEmpty();
         assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
@@ -256,7 +261,7 @@ class VassalTest {
         long p3 = pid(3);
         int signalsBefore = host.signals.size();
 
-        exit(2, 137);
+        killed(2, 9);
 
         assertThat(host.launches).hasSize(4);
         assertThat(host.launches.get(3).spec().environment()).containsEntry("EMPEROR_WORKER", "2");
@@ -306,7 +311,7 @@ class VassalTest {
         assertThat(host.pendingFor(StopDeadline.class, 2).delay).isEqualTo(Duration.ofSeconds(10));
         assertThat(host.launches).hasSize(2); // nothing new while an old worker lives
 
-        exit(2, 128 + 15);
+        killed(2, 15);
 
         assertThat(host.pending(StopDeadline.class)).isEmpty();
         assertThat(host.launches).hasSize(4);
@@ -348,7 +353,7 @@ class VassalTest {
         exit(1, 1);
         assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
         assertThat(host.pending(WorkerReady.class)).isEmpty();
-        exit(2, 143);
+        killed(2, 15);
         assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
         assertThat(backoffTimer(0).delay).isEqualTo(Duration.ofSeconds(1));
         assertThat(host.launches).hasSize(2);
@@ -362,7 +367,7 @@ class VassalTest {
         exit(1, 1); // fast: the restart that follows would wait 1 s
         assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
         load(settings("processes=2", "master=false", "command=fixed"));
-        exit(2, 143);
+        killed(2, 15);
         assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
         assertThat(host.pending(BackoffElapsed.class)).isEmpty();
         assertThat(host.launches.subList(2, 4)).extracting(l -> l.spec().argv()).containsOnly(List.of("fixed"));
@@ -374,7 +379,7 @@ class VassalTest {
         exit(1, 1);
         vassal.handle(new StopRequested("removed"));
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
-        exit(2, 143);
+        killed(2, 15);
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
         assertThat(host.pending(BackoffElapsed.class)).isEmpty();
         assertThat(host.launches).hasSize(2);
@@ -398,12 +403,12 @@ class VassalTest {
         assertThat(vassal.status().workers()).extracting(WorkerStatus::state).containsOnly(WorkerState.STOPPING);
         assertThat(host.launches).hasSize(2);
 
-        exit(1, 143);
+        killed(1, 15);
         assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
         assertThat(host.launches).hasSize(2);
         assertThat(worker(1).state()).isEqualTo(WorkerState.STOPPED);
 
-        exit(2, 143);
+        killed(2, 15);
         assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
         assertThat(host.launches).hasSize(5);
         assertThat(host.launches.subList(2, 5)).extracting(l -> l.spec().argv())
@@ -433,7 +438,7 @@ class VassalTest {
         long p1 = pid(1);
         long p2 = pid(2);
         load(settings("processes=2", "command=v2"));
-        exit(1, 143);
+        killed(1, 15);
         int before = host.signals.size();
 
         host.pendingFor(StopDeadline.class, 2).fire();
@@ -441,7 +446,7 @@ class VassalTest {
         assertThat(host.signalsSince(before)).containsExactly(new Sent(p2, Signal.KILL));
         assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
         assertThat(host.launches).hasSize(2);
-        exit(2, 137);
+        killed(2, 9);
         assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
         assertThat(host.launches).hasSize(4);
         assertThat(p1).isNotEqualTo(p2);
@@ -455,7 +460,7 @@ class VassalTest {
         load(settings("command=v3"));
         assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
         assertThat(host.signals).hasSize(signals); // the worker is not signalled twice
-        exit(1, 143);
+        killed(1, 15);
         assertThat(host.launches.get(host.launches.size() - 1).spec().argv()).containsExactly("v3");
         assertThat(host.launches).hasSize(2);
     }
@@ -523,10 +528,10 @@ class VassalTest {
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
         assertThat(host.signals).containsExactly(new Sent(p1, Signal.TERM), new Sent(p2, Signal.TERM));
         assertThat(host.pending(StopDeadline.class)).hasSize(2);
-        exit(1, 143);
+        killed(1, 15);
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
         assertThat(vassal.hasLiveWorkers()).isTrue();
-        exit(2, 143);
+        killed(2, 15);
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
         assertThat(vassal.hasLiveWorkers()).isFalse();
         assertThat(host.pending(StopDeadline.class)).isEmpty();
@@ -555,7 +560,7 @@ class VassalTest {
 
         assertThat(host.signals).containsExactly(new Sent(p, Signal.TERM), new Sent(p, Signal.KILL));
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
-        exit(1, 137);
+        killed(1, 9);
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
     }
 
@@ -565,8 +570,8 @@ class VassalTest {
         vassal.handle(new StopRequested("removed"));
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
         assertThat(host.pending(WorkerReady.class)).isEmpty();
-        exit(1, 143);
-        exit(2, 143);
+        killed(1, 15);
+        killed(2, 15);
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
         assertThat(host.pending(BackoffElapsed.class)).isEmpty();
         assertThat(vassal.status().restarts()).isZero();
@@ -604,7 +609,7 @@ class VassalTest {
         vassal.handle(new StopRequested("removed"));
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPING);
         assertThat(host.signals).hasSize(1); // not signalled a second time
-        exit(1, 143);
+        killed(1, 15);
         assertThat(vassal.state()).isEqualTo(VassalState.STOPPED);
         assertThat(host.launches).hasSize(1);
     }
@@ -668,7 +673,7 @@ class VassalTest {
         load(settings("command=v2"));
         vassal.handle(new ConfigInvalid("web.ini:2: broken again"));
         assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
-        exit(1, 143);
+        killed(1, 15);
         assertThat(host.launches.get(1).spec().argv()).containsExactly("v2");
         assertThat(vassal.status().error()).contains("broken again");
     }
@@ -738,7 +743,7 @@ class VassalTest {
     void aLaunchFailureWhileRespawningAfterACrashAlsoBacksOff() {
         runAll(settings());
         host.failures.add("working directory /srv/vassals does not exist");
-        exit(1, 137);
+        killed(1, 9);
         assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
         assertThat(vassal.status().error()).contains("working directory /srv/vassals does not exist");
         assertThat(backoffTimer(1).delay).isEqualTo(Duration.ofSeconds(1));
@@ -749,7 +754,7 @@ class VassalTest {
         runAll(settings());
         vassal.handle(new ConfigInvalid("web.ini:3: broken"));
         host.failures.add("transient");
-        exit(1, 137); // respawn fails
+        killed(1, 9); // respawn fails
         backoffTimer(1).fire(); // respawn works
         assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
         assertThat(vassal.status().error()).contains("web.ini:3: broken");
@@ -761,10 +766,10 @@ class VassalTest {
     void anExitWithTheWrongPidIsIgnored() {
         runAll(settings());
         long p = pid(1);
-        vassal.handle(new WorkerExited(1, p + 77, 1));
-        vassal.handle(new WorkerExited(2, p, 1)); // no such worker
-        vassal.handle(new WorkerExited(0, p, 1));
-        vassal.handle(new WorkerExited(-1, p, 1));
+        vassal.handle(new WorkerExited(1, p + 77, ExitStatus.exited(1)));
+        vassal.handle(new WorkerExited(2, p, ExitStatus.exited(1))); // no such worker
+        vassal.handle(new WorkerExited(0, p, ExitStatus.exited(1)));
+        vassal.handle(new WorkerExited(-1, p, ExitStatus.exited(1)));
         assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
         assertThat(pid(1)).isEqualTo(p);
         assertThat(host.launches).hasSize(1);
@@ -776,9 +781,9 @@ class VassalTest {
     void aSecondExitForTheSameProcessIsIgnored() {
         runAll(settings());
         long p = pid(1);
-        exit(1, 137);
+        killed(1, 9);
         assertThat(host.launches).hasSize(2);
-        vassal.handle(new WorkerExited(1, p, 137));
+        vassal.handle(new WorkerExited(1, p, ExitStatus.killedBy(9)));
         assertThat(host.launches).hasSize(2);
         assertThat(vassal.status().restarts()).isEqualTo(1);
     }
@@ -813,7 +818,7 @@ class VassalTest {
         Timer deadline1 = host.pendingFor(StopDeadline.class, 1);
         int before = host.signals.size();
         vassal.handle(new StopDeadline(1, p1 + 5));
-        exit(1, 143);
+        killed(1, 15);
         assertThat(deadline1.cancelled).isTrue();
         vassal.handle(deadline1.event); // the worker is gone; its pid may belong to someone else now
         assertThat(host.signalsSince(before)).containsExactly(new Sent(p1, Signal.KILL)); // only the post-exit group sweep
@@ -855,7 +860,7 @@ class VassalTest {
 
     @Test
     void eventsBeforeAnyConfigurationAreIgnored() {
-        vassal.handle(new WorkerExited(1, 1000, 0));
+        vassal.handle(new WorkerExited(1, 1000, ExitStatus.exited(0)));
         vassal.handle(new WorkerReady(1, 1000));
         vassal.handle(new StopDeadline(1, 1000));
         vassal.handle(new BackoffElapsed(0, 0));
@@ -880,7 +885,7 @@ class VassalTest {
     @Test
     void everyHandledEventIsPublished() {
         load(settings());
-        vassal.handle(new WorkerExited(1, 4242, 0)); // even an ignored one
+        vassal.handle(new WorkerExited(1, 4242, ExitStatus.exited(0))); // even an ignored one
         ready(1);
         assertThat(host.published).hasSize(3);
     }
@@ -895,17 +900,23 @@ class VassalTest {
     @Nested
     class DescribeExit {
         @Test
-        void codesAboveOneHundredTwentyEightAreSignals() {
-            assertThat(Vassal.describeExit(0)).isEqualTo("exited with code 0");
-            assertThat(Vassal.describeExit(1)).isEqualTo("exited with code 1");
-            assertThat(Vassal.describeExit(128)).isEqualTo("exited with code 128");
-            assertThat(Vassal.describeExit(129)).isEqualTo("was killed by SIGHUP");
-            assertThat(Vassal.describeExit(137)).isEqualTo("was killed by SIGKILL");
-            assertThat(Vassal.describeExit(143)).isEqualTo("was killed by SIGTERM");
-            assertThat(Vassal.describeExit(139)).isEqualTo("was killed by signal 11");
-            assertThat(Vassal.describeExit(192)).isEqualTo("was killed by signal 64");
-            assertThat(Vassal.describeExit(193)).isEqualTo("exited with code 193");
-            assertThat(Vassal.describeExit(255)).isEqualTo("exited with code 255");
+        void exitCodesAndSignalsStayApart() {
+            assertThat(ExitStatus.exited(0).describe()).isEqualTo("exited with code 0");
+            assertThat(ExitStatus.exited(1).describe()).isEqualTo("exited with code 1");
+            assertThat(ExitStatus.exited(137).describe()).isEqualTo("exited with code 137");
+            assertThat(ExitStatus.killedBy(9).describe()).isEqualTo("was killed by SIGKILL");
+            assertThat(ExitStatus.killedBy(15).describe()).isEqualTo("was killed by SIGTERM");
+            assertThat(ExitStatus.killedBy(11).describe()).isEqualTo("was killed by signal 11");
+            assertThat(ExitStatus.LOST.describe()).isEqualTo("ended (its exit status was lost)");
+            assertThat(ExitStatus.exited(0).succeeded()).isTrue();
+            assertThat(ExitStatus.killedBy(9).succeeded()).isFalse();
+        }
+
+        @Test
+        void aWorkerThatExitsWith137WasNotKilled() {
+            runAll(settings());
+            exit(1, 137);
+            assertThat(vassal.status().lastExit()).endsWith("exited with code 137");
         }
     }
 }

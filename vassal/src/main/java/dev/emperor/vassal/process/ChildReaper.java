@@ -22,11 +22,7 @@ public final class ChildReaper implements AutoCloseable {
     /** Told once, on the reaper's thread, when a watched child has ended. */
     @FunctionalInterface
     public interface ExitListener {
-        /**
-         * @param exitCode as the JDK reports it: the exit status, or 128 + N when signal N killed
-         *                 the process; -1 if the status was lost
-         */
-        void exited(long pid, int exitCode);
+        void exited(long pid, ExitStatus status);
     }
 
     private static final System.Logger LOG = System.getLogger("emperor.workers");
@@ -104,16 +100,16 @@ public final class ChildReaper implements AutoCloseable {
     }
 
     private void reap(Watch w, IntByReference status) {
-        int code;
+        ExitStatus code;
         try {
             int r = Posix.libc().waitpid(w.pid(), status, Posix.WNOHANG);
             if (r == 0) return; // readable but not yet waitable: the next round will see it
-            code = decode(status.getValue());
+            code = ExitStatus.fromWaitStatus(status.getValue());
         } catch (LastErrorException e) {
             if (e.getErrorCode() == Posix.EINTR) return;
             // ECHILD: someone reaped it behind our back; the exit is real, its status is lost.
             LOG.log(Level.WARNING, "the exit status of pid " + w.pid() + " was lost (errno " + e.getErrorCode() + ")");
-            code = -1;
+            code = ExitStatus.LOST;
         }
         byPidfd.remove(w.pidfd());
         Posix.closeQuietly(w.pidfd()); // also leaves the epoll set
@@ -122,13 +118,6 @@ public final class ChildReaper implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "exit listener for pid " + w.pid() + " failed", e);
         }
-    }
-
-    /** A wait status as the JDK reports it. */
-    static int decode(int status) {
-        int signal = status & 0x7f;
-        if (signal == 0) return (status >> 8) & 0xff;
-        return 0x80 + signal;
     }
 
     /** Stops the thread; children still running are no longer reported (nor reaped). */

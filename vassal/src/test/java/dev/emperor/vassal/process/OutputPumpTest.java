@@ -40,10 +40,10 @@ class OutputPumpTest {
     }
 
     /** Runs {@code sh -c script} as a worker and returns a future of its exit code. */
-    private CompletableFuture<Integer> run(LogTarget target, String prefix, String script) throws Exception {
+    private CompletableFuture<ExitStatus> run(LogTarget target, String prefix, String script) throws Exception {
         long pid = launcher.launch(new LaunchSpec(List.of("sh", "-c", script), Map.of("PATH", "/usr/bin:/bin"), tmp,
                 target, prefix, ProcessLimits.NONE));
-        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
         reaper.watch(pid, (p, code) -> exit.complete(code));
         return exit;
     }
@@ -53,8 +53,8 @@ class OutputPumpTest {
         LogTarget target = new LogTarget(tmp.resolve("logs/app.log"), 0, 1);
         var one = run(target, "[worker 1] ", "echo out; echo err >&2; printf 'no newline'");
         var two = run(target, "[worker 2] ", "echo second");
-        assertThat(one.get(10, TimeUnit.SECONDS)).isZero();
-        assertThat(two.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(one.get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
+        assertThat(two.get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
         await().atMost(Duration.ofSeconds(10)).until(() -> lines(target.file()).size() == 4);
         assertThat(lines(target.file())).containsExactlyInAnyOrder(
                 "[worker 1] out", "[worker 1] err", "[worker 1] no newline", "[worker 2] second");
@@ -105,18 +105,19 @@ class OutputPumpTest {
                 java.util.OptionalInt.of(027), Map.of(ProcessLimits.Resource.NOFILE, 123L));
         long pid = launcher.launch(new LaunchSpec(List.of("sh", "-c", "ulimit -n; umask"), Map.of("PATH", "/usr/bin:/bin"),
                 tmp, target, "", limits));
-        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
         reaper.watch(pid, (p, code) -> exit.complete(code));
-        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
         await().atMost(Duration.ofSeconds(10)).until(() -> lines(target.file()).size() == 2);
         assertThat(lines(target.file())).containsExactly("123", "0027");
     }
 
     @Test
-    void exitCodesAndSignalsAreReportedAsTheJdkWould() throws Exception {
+    void exitCodesAndSignalsAreReportedApart() throws Exception {
         LogTarget target = new LogTarget(tmp.resolve("codes.log"), 0, 1);
-        assertThat(run(target, "", "exit 3").get(10, TimeUnit.SECONDS)).isEqualTo(3);
-        assertThat(run(target, "", "kill -9 $$").get(10, TimeUnit.SECONDS)).isEqualTo(128 + 9);
+        assertThat(run(target, "", "exit 3").get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(3));
+        assertThat(run(target, "", "exit 137").get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(137));
+        assertThat(run(target, "", "kill -9 $$").get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.killedBy(9));
         assertThat(reaper.watched()).isZero();
     }
 
@@ -126,9 +127,9 @@ class OutputPumpTest {
         Path notExecutable = Files.writeString(tmp.resolve("script"), "#!/nonexistent/interpreter\n");
         notExecutable.toFile().setExecutable(true);
         long pid = launcher.launch(new LaunchSpec(List.of("./script"), Map.of(), tmp, target, "", ProcessLimits.NONE));
-        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
         reaper.watch(pid, (p, code) -> exit.complete(code));
-        assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(127);
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(127));
         await().atMost(Duration.ofSeconds(10)).until(() -> !lines(target.file()).isEmpty());
         assertThat(lines(target.file()).get(0)).startsWith("emperor-spawner: cannot run " + tmp.resolve("script"))
                 .contains("No such file or directory");
@@ -158,10 +159,10 @@ class OutputPumpTest {
         assertThat(ProcessHandle.of(spawner.pid())).isEmpty(); // reaped
         assertThat(ProcessHandle.of(first).map(ProcessHandle::isAlive)).contains(true);
         for (long pid : new long[] {first, second}) {
-            CompletableFuture<Integer> exit = new CompletableFuture<>();
+            CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
             reaper.watch(pid, (p, code) -> exit.complete(code));
             Posix.kill(pid, Signal.KILL);
-            assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(128 + 9);
+            assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.killedBy(9));
         }
     }
 
