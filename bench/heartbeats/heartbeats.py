@@ -46,51 +46,11 @@ import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
-DEFAULT_JAR = REPO / "emperor" / "target" / "emperor.jar"
-DEFAULT_JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
-JVM_FLAGS = ["--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms16m", "-Xmn8m",
-             "-XX:TrimNativeHeapInterval=5000"]  # as bin/emperor
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
-
-now = time.monotonic
-
-
-def log(msg):
-    print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
-
-
-def proc_stat(pid):
-    """(state, ppid, utime+stime ticks, starttime) or None."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            raw = f.read()
-    except OSError:
-        return None
-    rest = raw[raw.rfind(b")") + 2:].split()
-    return rest[0].decode(), int(rest[1]), int(rest[11]) + int(rest[12]), int(rest[19])
-
-
-def proc_status(pid):
-    out = {}
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                k, _, v = line.partition(":")
-                if k in ("VmRSS", "RssAnon", "RssFile", "Threads"):
-                    out[k] = int(v.split()[0])
-    except OSError:
-        return None
-    return out
-
-
-def rss_kb_statm(pid):
-    try:
-        with open(f"/proc/{pid}/statm") as f:
-            return int(f.read().split()[1]) * PAGE_KB
-    except OSError:
-        return 0
+sys.path.insert(0, str(HERE.parent))  # bench/: benchlib, what the benchmarks share
+from benchlib import (  # noqa: E402
+    CLK_TCK, cpu_busy_ticks, DEFAULT_JAR, DEFAULT_JAVA, free_port, install_signal_handlers,
+    JVM_FLAGS, kill_checked, log, med, now, proc_stat, proc_status, REPO, rss_kb_statm,
+    self_ticks, thread_cpu_delta, thread_files, thread_ticks, wait_quiet)
 
 
 def children(pid):
@@ -102,20 +62,6 @@ def children(pid):
             if st is not None and st[1] == pid:
                 out[int(p)] = st[3]
     return out
-
-
-def kill_checked(pid, starttime, sig):
-    st = proc_stat(pid)
-    if st is not None and st[3] == starttime:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-
-
-def self_ticks():
-    t = os.times()
-    return (t.user + t.system) * CLK_TCK
 
 
 def descendants(root):
@@ -141,63 +87,19 @@ def kids_ticks(pid):
     return sum(v[2] for v in descendants(pid).values())
 
 
-def cpu_busy_ticks():
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    return sum(v[:8]) - v[3] - v[4], sum(v[:8])
-
-
-
-def thread_ticks(pid):
-    """{tid: (name, utime+stime ticks)} of every thread of pid."""
-    out = {}
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return out
-    for t in tids:
-        try:
-            with open(f"/proc/{pid}/task/{t}/stat", "rb") as f:
-                raw = f.read()
-        except OSError:
-            continue
-        name = raw[raw.find(b"(") + 1:raw.rfind(b")")].decode("utf-8", "replace")
-        rest = raw[raw.rfind(b")") + 2:].split()
-        out[int(t)] = (name, int(rest[11]) + int(rest[12]))
-    return out
-
-
-def thread_cpu_delta(before, after, seconds):
-    """CPU % of one core per thread name (threads of one name summed) between two samples."""
-    by = {}
-    for tid, (name, ticks) in after.items():
-        d = ticks - before.get(tid, (name, 0))[1]
-        if d > 0:
-            by[name] = by.get(name, 0) + d
-    return {k: round(v / CLK_TCK / seconds * 100, 3) for k, v in sorted(by.items(), key=lambda kv: -kv[1])[:10]}
-
-
 def thread_switches(pid):
     """{tid: (name, voluntary, nonvoluntary context switches)} of every thread of pid."""
     out = {}
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return out
-    for t in tids:
+    for tid, text in thread_files(pid, "status"):
         name, vol, nonvol = "?", 0, 0
-        try:
-            with open(f"/proc/{pid}/task/{t}/status") as f:
-                for line in f:
-                    if line.startswith("Name:"):
-                        name = line.split(None, 1)[1].strip() if len(line.split(None, 1)) > 1 else ""
-                    elif line.startswith("voluntary_ctxt_switches:"):
-                        vol = int(line.split()[1])
-                    elif line.startswith("nonvoluntary_ctxt_switches:"):
-                        nonvol = int(line.split()[1])
-        except OSError:
-            continue
-        out[int(t)] = (name, vol, nonvol)
+        for line in text.splitlines():
+            if line.startswith("Name:"):
+                name = line.split(None, 1)[1].strip() if len(line.split(None, 1)) > 1 else ""
+            elif line.startswith("voluntary_ctxt_switches:"):
+                vol = int(line.split()[1])
+            elif line.startswith("nonvoluntary_ctxt_switches:"):
+                nonvol = int(line.split()[1])
+        out[tid] = (name, vol, nonvol)
     return out
 
 
@@ -220,23 +122,6 @@ def thread_switch_delta(before, after, seconds):
     return out
 
 
-def wait_quiet(limit_s, busy_pct):
-    """Waits (at most limit_s) until the machine is less than busy_pct busy over two 3 s
-    windows in a row; returns (seconds waited, last busy %)."""
-    t0 = now()
-    quiet = 0
-    busy = None
-    while True:
-        a = cpu_busy_ticks()
-        time.sleep(3)
-        b = cpu_busy_ticks()
-        busy = (b[0] - a[0]) / max(1, b[1] - a[1]) * 100
-        quiet = quiet + 1 if busy < busy_pct else 0
-        if quiet >= 2 or now() - t0 >= limit_s:
-            return round(now() - t0, 1), round(busy, 1)
-
-
-
 def start_jfr(args, pid, seconds, name):
     """Starts a JFR recording of the emperor for the window (diagnostics: --jfr DIR)."""
     if not args.jfr:
@@ -248,23 +133,6 @@ def start_jfr(args, pid, seconds, name):
                     f"duration={int(seconds) + 1}s", f"filename={out}"] + args.jfr_option,
                    capture_output=True, timeout=60)
     return str(out)
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def install_signal_handlers():
-    """SIGTERM and SIGINT (also when a non-interactive shell started us with SIGINT ignored)
-    unwind through the finally blocks, so every process started here is stopped."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_stats(port, timeout=20):
@@ -507,11 +375,6 @@ def one_run(args, variant, hbclient):
             log(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def med(vals):
-    vals = [v for v in vals if v is not None]
-    return round(statistics.median(vals), 3) if vals else None
 
 
 def main():

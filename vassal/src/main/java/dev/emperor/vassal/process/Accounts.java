@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * Turns a vassal's {@code uid} and {@code gid} (names or numbers) into the numbers a worker
- * switches to before its exec (see {@link WorkerLauncher}), through the emperor's own libc so that every account source NSS knows (files,
- * LDAP, sssd) answers, as {@code setpriv --init-groups} did.
+ * switches to before its exec (see {@link WorkerLauncher}), through the emperor's own libc so
+ * that every account source NSS knows (files, LDAP, sssd) answers, as
+ * {@code setpriv --init-groups} did.
  */
 final class Accounts {
 

@@ -45,8 +45,6 @@ public final class Posix {
     static final int EPOLL_CLOEXEC = 02000000;
     static final int EPOLL_CTL_ADD = 1;
     static final int EPOLLIN = 0x001;
-    static final int EPOLLERR = 0x008;
-    static final int EPOLLHUP = 0x010;
     static final int EFD_CLOEXEC = 02000000;
     static final int EFD_NONBLOCK = 04000;
     /** struct epoll_event is packed on x86_64: u32 events, u64 data. */
@@ -62,6 +60,8 @@ public final class Posix {
         int close(int fd) throws LastErrorException;
 
         long read(int fd, byte[] buf, long count) throws LastErrorException;
+
+        long read(int fd, Pointer buf, long count) throws LastErrorException;
 
         long write(int fd, byte[] buf, long count) throws LastErrorException;
 

@@ -6,8 +6,9 @@ import java.util.OptionalInt;
 
 /**
  * Who a vassal's workers run as and what they may use. Applied when each worker starts, in
- * the child {@code emperor-spawner} cloned, before it execs the program (see {@link WorkerLauncher}):
- * resource limits as both soft and hard limit, the umask, then groups and user.
+ * the child {@code emperor-spawner} cloned, before it execs the program (see
+ * {@link WorkerLauncher}): resource limits as both soft and hard limit, the umask, then
+ * groups and user.
  *
  * @param uid     user name or number; empty: the emperor's user
  * @param gid     group name or number; empty: the user's primary group (or the emperor's)
@@ -27,7 +28,7 @@ public record ProcessLimits(Optional<String> uid, Optional<String> gid, Optional
         return uid.isPresent() || gid.isPresent();
     }
 
-    /** The rlimits we set; the helper takes them by lower-case name. */
+    /** The rlimits we set; the spawner takes them by lower-case name. */
     public enum Resource {
         NOFILE, NPROC, AS, CORE
     }

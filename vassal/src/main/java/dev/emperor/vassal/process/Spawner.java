@@ -6,8 +6,6 @@ import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
 import dev.emperor.vassal.process.Posix.LibC;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -54,7 +52,7 @@ final class Spawner implements AutoCloseable {
     private final Memory msg = new Memory(MSGHDR_BYTES);
     private final Memory iov = new Memory(IOVEC_BYTES);
     private final Memory control = new Memory(CMSG_SPACE_ONE_FD);
-    private final byte[] reply = new byte[4];
+    private final Memory reply = new Memory(4);
     private int pid;
     private int socket = -1;
 
@@ -168,13 +166,11 @@ final class Spawner implements AutoCloseable {
     }
 
     private int receive() throws SpawnerGone {
-        int got = 0;
-        while (got < reply.length) {
+        long got = 0;
+        while (got < reply.size()) {
             long n;
             try {
-                byte[] rest = got == 0 ? reply : new byte[reply.length - got];
-                n = Posix.libc().read(socket, rest, rest.length);
-                if (got > 0) System.arraycopy(rest, 0, reply, got, (int) n);
+                n = Posix.libc().read(socket, reply.share(got), reply.size() - got);
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == Posix.EINTR) continue;
                 throw new SpawnerGone(e.getErrorCode() == Posix.EAGAIN
@@ -182,9 +178,9 @@ final class Spawner implements AutoCloseable {
                         : "could not be read (errno " + e.getErrorCode() + ")");
             }
             if (n == 0) throw new SpawnerGone("exited");
-            got += (int) n;
+            got += n;
         }
-        return ByteBuffer.wrap(reply).order(ByteOrder.nativeOrder()).getInt();
+        return reply.getInt(0);
     }
 
     /** The spawner is dead or stuck; the request may be retried with a new one. */
