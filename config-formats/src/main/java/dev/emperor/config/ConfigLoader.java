@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads one configuration file of any supported format into an {@link OptionModel}, the way
@@ -103,7 +104,7 @@ public final class ConfigLoader {
             for (Engine.Entry e : engine.entries()) {
                 if (!e.hidden) values.add(new OptionValue(e.key, e.value, e.origin));
             }
-            return new LoadedConfig(file, format, read, new OptionModel(values));
+            return new LoadedConfig(file, format, read, new OptionModel(values), engine.placeholders());
         } catch (StackOverflowError e) {
             throw new ConfigException(Origin.of(file), "nesting too deep");
         }
@@ -152,8 +153,22 @@ public final class ConfigLoader {
         }
     }
 
-    /** A parsed file: where it was, what format, which section, and its options. */
-    public record LoadedConfig(Path file, ConfigFormat format, String section, OptionModel options) {
+    /**
+     * A parsed file: where it was, what format, which section, and its options.
+     * {@code placeholders} are the names used as placeholders while it was read (looked up by
+     * {@code %(NAME)} or {@code if-opt}, or set with {@code set-ph}): an option of such a name
+     * that is no setting is a placeholder's definition, as uWSGI files use them, not a typo.
+     */
+    public record LoadedConfig(Path file, ConfigFormat format, String section, OptionModel options,
+                               Set<String> placeholders) {
+
+        public LoadedConfig {
+            placeholders = Set.copyOf(placeholders);
+        }
+
+        public LoadedConfig(Path file, ConfigFormat format, String section, OptionModel options) {
+            this(file, format, section, options, Set.of());
+        }
 
         /** The value that counts for a single-valued option (the last one written), if set. */
         public Optional<String> value(String key) {

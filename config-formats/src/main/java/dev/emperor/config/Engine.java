@@ -81,6 +81,8 @@ final class Engine {
     private int filesRead;
     private long totalChars;
     private final List<ConfigError> deferred = new ArrayList<>();
+    // keys a %(key) placeholder or if-opt looked up, and keys set-ph defined: placeholders, not settings
+    private final Set<String> placeholders = new java.util.LinkedHashSet<>();
 
     Engine(Map<String, String> env, Path cwd) {
         this.env = env;
@@ -90,6 +92,15 @@ final class Engine {
 
     List<Entry> entries() {
         return entries;
+    }
+
+    /** Names used as placeholders in this load (looked up by {@code %(...)} or {@code if-opt}, or set with set-ph). */
+    Set<String> placeholders() {
+        return placeholders;
+    }
+
+    void referenced(String key) {
+        placeholders.add(key);
     }
 
     // ---------------------------------------------------------------- reading files
@@ -275,6 +286,7 @@ final class Engine {
         Entry e = new Entry(key, value, origin, false);
         entries.add(e);
         if (placeholderOnly) {
+            placeholders.add(key);
             e.configured = true;
             return;
         }
@@ -309,6 +321,7 @@ final class Engine {
                 if (eq < 0) throw new ConfigException(e.origin, e.key + ": expected NAME=VALUE, found '" + v + "'");
                 String name = v.substring(0, eq);
                 String value = v.substring(eq + 1);
+                if (!e.key.equals("set")) placeholders.add(name);
                 if (e.key.equals("set")) {
                     add(name, value, e.origin);
                 } else if (logicRunning || logic == null) {
@@ -404,6 +417,7 @@ final class Engine {
     }
 
     private String firstValue(String key) {
+        placeholders.add(key);
         for (Entry e : entries) {
             if (e.key.equals(key)) return e.value;
         }

@@ -30,10 +30,13 @@ public final class Inheritance {
     public static LoadedConfig apply(OptionModel emperor, LoadedConfig vassal, ConfigLoader loader) throws ConfigException {
         List<OptionValue> values = new ArrayList<>();
         List<ConfigError> errors = new ArrayList<>();
+        java.util.Set<String> placeholders = new java.util.HashSet<>(vassal.placeholders());
         for (OptionValue include : emperor.all("vassals-include")) {
             Path file = base(include).resolve(include.value().strip());
             try {
-                values.addAll(loader.load(file, List.of(vassal.section())).options().values());
+                LoadedConfig included = loader.load(file, List.of(vassal.section()));
+                values.addAll(included.options().values());
+                placeholders.addAll(included.placeholders());
             } catch (ConfigException e) {
                 for (ConfigError err : e.errors()) {
                     errors.add(new ConfigError(err.origin(), err.message() + " (vassals-include at " + include.origin() + ")"));
@@ -51,7 +54,7 @@ public final class Inheritance {
         if (!errors.isEmpty()) throw new ConfigException(errors);
         if (values.isEmpty()) return vassal;
         values.addAll(vassal.options().values());
-        return new LoadedConfig(vassal.file(), vassal.format(), vassal.section(), new OptionModel(values));
+        return new LoadedConfig(vassal.file(), vassal.format(), vassal.section(), new OptionModel(values), placeholders);
     }
 
     private static Path base(OptionValue v) {

@@ -60,6 +60,7 @@ final class Passes {
     private long pending;
 
     private String lookup(String key, Map<String, Integer> firstIndex) {
+        engine.referenced(key);
         Integer i = firstIndex.get(key);
         if (i == null) return null;
         Engine.Entry e = entries.get(i);

@@ -8,6 +8,9 @@ import dev.emperor.config.OptionSources;
 import dev.emperor.config.OptionValue;
 import dev.emperor.config.Origin;
 import dev.emperor.config.schema.ConfigChecker;
+import dev.emperor.config.schema.OptionSpec;
+import dev.emperor.config.schema.OptionType;
+import dev.emperor.config.schema.Schema;
 import dev.emperor.control.ControlServer;
 import dev.emperor.daemon.Emperor;
 import dev.emperor.daemon.EmperorEvent;
@@ -173,8 +176,8 @@ final class RunCommand implements Callable<Integer> {
         }
         OptionModel env = OptionSources.fromEnvironment(System.getenv());
         for (OptionValue v : env.values()) {
-            dev.emperor.config.schema.Schema.standard().find(v.key()).flatMap(spec -> spec.type().problem(v.value()))
-                    .ifPresent(p -> problems.add(v.origin() + ": " + v.key() + ": " + p));
+            Schema.standard().find(v.key()).flatMap(spec -> spec.type().problem(v.value()))
+                    .ifPresent(p -> problems.add(v.origin() + ": " + v.key() + ": " + p + ", found '" + v.value() + "'"));
         }
         List<OptionValue> argv = new ArrayList<>();
         Origin cli = Origin.of(Path.of("argv"));
@@ -189,7 +192,8 @@ final class RunCommand implements Callable<Integer> {
         vassalSet.forEach(v -> argv.add(new OptionValue("vassal-set", v, cli)));
         vassalsInclude.forEach(v -> argv.add(new OptionValue("vassals-include", v, cli)));
         if (!problems.isEmpty()) throw new EmperorCommand.UserError(String.join("\n", problems), 2);
-        OptionModel all = OptionSources.merge(new OptionModel(fromFiles), env, new OptionModel(argv));
+        // uWSGI's names (emperor-throttle, ...) are the same options: one name each from here on
+        OptionModel all = canonical(OptionSources.merge(new OptionModel(fromFiles), env, new OptionModel(argv)));
 
         List<VassalSource> list = new ArrayList<>();
         List<String> specs = new ArrayList<>();
@@ -210,10 +214,10 @@ final class RunCommand implements Callable<Integer> {
             list.add(src);
         }
         sources = specs;
-        long throttle = number(all, "throttle", 1000);
-        long maxThrottle = number(all, "max-throttle", 180_000);
-        double rescan = decimal(all, "rescan", 10);
-        double required = decimal(all, "required-heartbeat", 30);
+        long throttle = Math.round(decimal(all, "throttle"));
+        long maxThrottle = Math.round(decimal(all, "max-throttle"));
+        double rescan = decimal(all, "rescan");
+        double required = decimal(all, "required-heartbeat");
         if (throttle < 0 || maxThrottle < 0) throw new EmperorCommand.UserError("throttle must be >= 0", 2);
         if (!(rescan > 0)) throw new EmperorCommand.UserError("rescan must be > 0 seconds", 2);
         if (!(required > 0)) throw new EmperorCommand.UserError("required-heartbeat must be > 0 seconds", 2);
@@ -227,32 +231,38 @@ final class RunCommand implements Callable<Integer> {
                         + "'", 2);
             }
         }
-        verbose = verbose || all.last("verbose").map(v -> !v.value().equals("false")).orElse(false);
+        verbose = verbose || bool(all, "verbose"); // -v wins; else the settings say, as any bool reads
         return new EmperorSettings(list, rd, new Throttle(Duration.ofMillis(throttle), Duration.ofMillis(maxThrottle)),
                 Duration.ofMillis(Math.round(rescan * 1000)), all.last("stats").map(v -> address(v.value())),
                 Duration.ofMillis(Math.round(required * 1000)), new OptionModel(inherited));
     }
 
-    private static long number(OptionModel all, String key, long dflt) {
-        return all.last(key).map(v -> {
-            try {
-                return Long.parseLong(v.value().strip());
-            } catch (NumberFormatException e) {
-                throw new EmperorCommand.UserError(v.origin() + ": " + key + ": expected a whole number, found '"
-                        + v.value() + "'", 2);
-            }
-        }).orElse(dflt);
+    /** Every option under its own name: a uWSGI alias ({@code emperor-throttle}) becomes the schema's name. */
+    private static OptionModel canonical(OptionModel all) {
+        List<OptionValue> out = new ArrayList<>();
+        for (OptionValue v : all.values()) {
+            String name = Schema.standard().find(v.key()).map(OptionSpec::name).orElse(v.key());
+            out.add(name.equals(v.key()) ? v : new OptionValue(name, v.value(), v.origin()));
+        }
+        return new OptionModel(out);
     }
 
-    private static double decimal(OptionModel all, String key, double dflt) {
-        return all.last(key).map(v -> {
-            try {
-                return Double.parseDouble(v.value().strip());
-            } catch (NumberFormatException e) {
-                throw new EmperorCommand.UserError(v.origin() + ": " + key + ": expected a number, found '"
-                        + v.value() + "'", 2);
-            }
-        }).orElse(dflt);
+    /** A number option (fractions allowed), or the schema's default; a wrong value is the user's error, with its origin. */
+    private static double decimal(OptionModel all, String key) {
+        OptionSpec spec = Schema.standard().get(key);
+        return all.last(key).map(v -> OptionType.parseNumber(v.value()).orElseThrow(() -> new EmperorCommand.UserError(
+                v.origin() + ": " + v.key() + ": " + spec.type().problem(v.value()).orElse("expected a number")
+                        + ", found '" + v.value() + "'", 2)))
+                .orElseGet(() -> OptionType.parseNumber(spec.defaultValue()).orElseThrow());
+    }
+
+    /** A bool option read as uWSGI reads it (true/yes/on/1, false/no/off/0), or the schema's default. */
+    private static boolean bool(OptionModel all, String key) {
+        OptionSpec spec = Schema.standard().get(key);
+        return all.last(key).map(v -> OptionType.parseBool(v.value()).orElseThrow(() -> new EmperorCommand.UserError(
+                v.origin() + ": " + v.key() + ": expected a boolean (" + OptionType.BOOL_WORDS + "), found '"
+                        + v.value() + "'", 2)))
+                .orElseGet(() -> OptionType.parseBool(spec.defaultValue()).orElse(false));
     }
 
     static InetSocketAddress address(String hostPort) {

@@ -5,6 +5,10 @@ import dev.emperor.config.ConfigException;
 import dev.emperor.config.ConfigLoader.LoadedConfig;
 import dev.emperor.config.OptionValue;
 import dev.emperor.config.Origin;
+import dev.emperor.config.schema.OptionSpec;
+import dev.emperor.config.schema.OptionType;
+import dev.emperor.config.schema.Schema;
+import dev.emperor.config.schema.Scope;
 import dev.emperor.vassal.process.ProcessLimits;
 import dev.emperor.vassal.process.Signal;
 import java.nio.file.Path;
@@ -12,10 +16,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -92,93 +96,37 @@ public record VassalSettings(
         }
     }
 
-    /** The options a vassal file may set: name, type and a line of help. */
-    public enum Option {
-        COMMAND("command", "string", "the program and its arguments (split like a shell, but no shell runs)"),
-        SHELL("shell", "bool", "run command through /bin/sh -c (default false)"),
-        PROCESSES("processes", "int", "number of worker processes (default 1)"),
-        MASTER("master", "bool", "true: a dead worker is respawned alone; false: the vassal restarts whole (default true)"),
-        LAZY_APPS("lazy-apps", "bool", "true: workers load the app themselves and reload one at a time (default false)"),
-        PRELOAD("preload", "string", "command run once before the workers start, when lazy-apps is false"),
-        ENV("env", "list", "KEY=VALUE for the workers' environment (repeatable)"),
-        CHDIR("chdir", "path", "working directory (default: the folder of the vassal file)"),
-        STOP_SIGNAL("stop-signal", "signal", "signal that asks a worker to stop (default SIGTERM)"),
-        RELOAD_SIGNAL("reload-signal", "signal", "signal that asks a worker to reload in place (default: replace it)"),
-        RELOAD_MERCY("reload-mercy", "duration", "seconds from the stop signal to SIGKILL (default 10)"),
-        READY_AFTER("ready-after", "duration", "seconds a worker must stay up to count as started (default 2)"),
-        MAX_FAST_FAILURES("max-fast-failures", "int", "fast failures in a row before the vassal is failed (default 10, 0: never)"),
-        TOUCH_RELOAD("touch-reload", "list", "reload when this file's modification time changes (repeatable)"),
-        RELOAD_ON_RSS("reload-on-rss", "int", "replace a worker whose resident memory passes this many MB"),
-        LOGTO("logto", "path", "file for the workers' stdout and stderr (default: RUN_DIR/logs/NAME.log)"),
-        LOG_MAXSIZE("log-maxsize", "size", "rotate the log before it passes this size (bytes, or 10K, 5M, 1G)"),
-        UID("uid", "string", "user to run the workers as (name or number; the emperor must run as root)"),
-        GID("gid", "string", "group to run the workers as (name or number; the emperor must run as root)"),
-        UMASK("umask", "octal", "file mode creation mask of the workers, e.g. 022"),
-        LIMIT_NOFILE("limit-nofile", "int", "maximum open files per worker (RLIMIT_NOFILE)"),
-        LIMIT_NPROC("limit-nproc", "int", "maximum processes of the workers' user (RLIMIT_NPROC)"),
-        LIMIT_AS("limit-as", "int", "maximum address space per worker in MB (RLIMIT_AS)"),
-        LIMIT_CORE("limit-core", "size", "maximum core dump size (RLIMIT_CORE)"),
-        HEARTBEAT("heartbeat", "duration", "seconds between the agent's heartbeats (default 0: none expected)"),
-        HEARTBEAT_GRACE("heartbeat-grace", "duration", "seconds a new worker may take to send its first heartbeat (default 60)"),
-        RESTART_ON_DEADLOCK("restart-on-deadlock", "bool", "restart a worker whose agent reports deadlocked threads twice in a row (default false)"),
-        AGENT("agent", "bool", "inject the agent bridge into the workers' JVMs (default false)");
-
-        private final String key;
-        private final String type;
-        private final String help;
-
-        Option(String key, String type, String help) {
-            this.key = key;
-            this.type = type;
-            this.help = help;
-        }
-
-        public String key() {
-            return key;
-        }
-
-        public String type() {
-            return type;
-        }
-
-        public String help() {
-            return help;
-        }
-
-        static Optional<Option> of(String key) {
-            for (Option o : values()) {
-                if (o.key.equals(key)) return Optional.of(o);
-            }
-            return Optional.empty();
-        }
-    }
-
+    private static final Schema SCHEMA = Schema.standard();
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern ACCOUNT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*\\$?");
 
     /**
-     * Validates a parsed vassal file. Every problem is collected, each with its line, so an
-     * operator fixes the file in one pass.
+     * Validates a parsed vassal file against the one option {@link Schema}. Every problem is
+     * collected, each with its line, so an operator fixes the file in one pass. File logic
+     * ({@code ini =}, {@code set =}, {@code for =} ... {@code endfor =}) and the definitions
+     * of {@code %(NAME)} placeholders are not settings and are passed over.
      */
     public static VassalSettings from(String name, LoadedConfig config) throws ConfigException {
         Path file = config.file().toAbsolutePath().normalize();
         Path fileDir = file.getParent();
         boolean uwsgiFile = "uwsgi".equals(config.section());
         List<ConfigError> errors = new ArrayList<>();
-        Map<Option, OptionValue> single = new LinkedHashMap<>();
+        Map<String, OptionValue> single = new LinkedHashMap<>();
         Map<String, String> env = new LinkedHashMap<>();
         List<Path> touchReload = new ArrayList<>();
 
         for (OptionValue v : config.options().values()) {
-            Optional<Option> option = Option.of(v.key());
-            if (option.isEmpty()) {
-                if (!uwsgiFile) { // a [uwsgi] file's other options belong to uwsgi itself
-                    errors.add(new ConfigError(v.origin(), "unknown option '" + v.key() + "'" + suggestion(v.key())));
+            if (Schema.FILE_LOGIC.contains(v.key())) continue;
+            Optional<OptionSpec> spec = SCHEMA.find(v.key()).filter(o -> o.scope().vassal());
+            if (spec.isEmpty()) {
+                // a [uwsgi] file's other options belong to uwsgi itself; a placeholder's definition is no setting
+                if (!uwsgiFile && !config.placeholders().contains(v.key())) {
+                    errors.add(new ConfigError(v.origin(), unknown(v.key())));
                 }
                 continue;
             }
-            switch (option.get()) {
-                case ENV -> {
+            switch (spec.get().name()) {
+                case "env" -> {
                     int eq = v.value().indexOf('=');
                     String key = eq < 0 ? v.value() : v.value().substring(0, eq);
                     if (eq < 0 || !ENV_NAME.matcher(key).matches()) {
@@ -189,7 +137,7 @@ public record VassalSettings(
                         env.put(key, v.value().substring(eq + 1));
                     }
                 }
-                case TOUCH_RELOAD -> {
+                case "touch-reload" -> {
                     if (v.value().isBlank()) {
                         errors.add(new ConfigError(v.origin(), "touch-reload: expected a file path"));
                     } else {
@@ -197,13 +145,14 @@ public record VassalSettings(
                         if (p != null) touchReload.add(p);
                     }
                 }
-                default -> single.put(option.get(), v); // the last one written wins
+                default -> single.put(spec.get().name(), v); // the last one written wins
             }
         }
+        Values values = new Values(single, errors);
 
-        boolean shell = bool(single.get(Option.SHELL), false, errors);
+        boolean shell = values.bool("shell");
         List<String> argv = List.of();
-        OptionValue command = single.get(Option.COMMAND);
+        OptionValue command = single.get("command");
         if (command == null || command.value().isBlank()) {
             if (uwsgiFile && command == null) {
                 argv = List.of("uwsgi", "--" + config.format().displayName(), file.toString());
@@ -217,11 +166,11 @@ public record VassalSettings(
 
         // A uWSGI file run by uwsgi: its processes are uwsgi's own workers, not ours to multiply.
         boolean runsUwsgi = uwsgiFile && command == null;
-        int processes = runsUwsgi ? 1 : integer(single.get(Option.PROCESSES), 1, 1, MAX_PROCESSES, errors);
-        boolean master = bool(single.get(Option.MASTER), true, errors);
-        boolean lazyApps = bool(single.get(Option.LAZY_APPS), false, errors);
+        int processes = runsUwsgi ? 1 : (int) values.integer("processes", 1, MAX_PROCESSES);
+        boolean master = values.bool("master");
+        boolean lazyApps = values.bool("lazy-apps");
         Optional<List<String>> preload = Optional.empty();
-        OptionValue preloadValue = single.get(Option.PRELOAD);
+        OptionValue preloadValue = single.get("preload");
         if (preloadValue != null && !preloadValue.value().isBlank()) {
             if (lazyApps) {
                 errors.add(new ConfigError(preloadValue.origin(), "preload: has no effect with lazy-apps = true "
@@ -229,42 +178,34 @@ public record VassalSettings(
             }
             preload = Optional.of(words(preloadValue, shell, errors));
         }
-        Path directory = path(single.get(Option.CHDIR), fileDir, fileDir, errors);
-        Signal defaultStop = uwsgiFile && command == null ? Signal.INT : Signal.TERM; // SIGTERM reloads a uWSGI master
-        Signal stopSignal = signal(single.get(Option.STOP_SIGNAL), defaultStop, errors);
-        Optional<Signal> reloadSignal = Optional.ofNullable(single.get(Option.RELOAD_SIGNAL))
-                .map(v -> signal(v, Signal.HUP, errors));
-        Duration mercy = seconds(single.get(Option.RELOAD_MERCY), Duration.ofSeconds(10), errors);
-        Duration readyAfter = seconds(single.get(Option.READY_AFTER), Duration.ofSeconds(2), errors);
-        int maxFastFailures = integer(single.get(Option.MAX_FAST_FAILURES), 10, 0, 1_000_000, errors);
-        long rssMb = integer(single.get(Option.RELOAD_ON_RSS), 0, 0, 1 << 24, errors);
-        Optional<Path> logFile = Optional.ofNullable(path(single.get(Option.LOGTO), null, fileDir, errors));
-        long logMax = size(single.get(Option.LOG_MAXSIZE), 0, errors);
-        Duration heartbeat = seconds(single.get(Option.HEARTBEAT), Duration.ZERO, errors);
-        boolean agent = bool(single.get(Option.AGENT), false, errors);
-        Duration grace = seconds(single.get(Option.HEARTBEAT_GRACE), Duration.ofSeconds(60), errors);
-        boolean restartOnDeadlock = bool(single.get(Option.RESTART_ON_DEADLOCK), false, errors);
+        Path directory = path(single.get("chdir"), fileDir, fileDir, errors);
+        // SIGTERM only reloads a uWSGI master: a file run by uwsgi stops with SIGINT unless it says otherwise
+        Signal defaultStop = runsUwsgi ? Signal.INT : Signal.parse(SCHEMA.get("stop-signal").defaultValue()).orElseThrow();
+        Signal stopSignal = values.signal("stop-signal").orElse(defaultStop);
+        Optional<Signal> reloadSignal = values.signal("reload-signal");
+        Duration mercy = values.seconds("reload-mercy");
+        Duration readyAfter = values.seconds("ready-after");
+        int maxFastFailures = (int) values.integer("max-fast-failures", 0, 1_000_000);
+        long rssMb = values.integer("reload-on-rss", 0, 1 << 24);
+        Optional<Path> logFile = Optional.ofNullable(path(single.get("logto"), null, fileDir, errors));
+        long logMax = values.size("log-maxsize").orElse(0);
+        Duration heartbeat = values.seconds("heartbeat");
+        boolean agent = values.bool("agent");
+        Duration grace = values.seconds("heartbeat-grace");
+        boolean restartOnDeadlock = values.bool("restart-on-deadlock");
 
-        Optional<String> uid = account(single.get(Option.UID), errors);
-        Optional<String> gid = account(single.get(Option.GID), errors);
+        Optional<String> uid = account(single.get("uid"), errors);
+        Optional<String> gid = account(single.get("gid"), errors);
         OptionalInt umask = OptionalInt.empty();
-        OptionValue umaskValue = single.get(Option.UMASK);
-        if (umaskValue != null) {
-            try {
-                int m = Integer.parseInt(umaskValue.value().strip(), 8);
-                if (m < 0 || m > 0777) throw new NumberFormatException();
-                umask = OptionalInt.of(m);
-            } catch (NumberFormatException e) {
-                errors.add(new ConfigError(umaskValue.origin(), "umask: expected an octal mask such as 022, found '"
-                        + umaskValue.value() + "'"));
-            }
+        OptionValue umaskValue = single.get("umask");
+        if (umaskValue != null && values.valid("umask")) {
+            umask = OptionalInt.of(Integer.parseInt(umaskValue.value().strip(), 8));
         }
         Map<ProcessLimits.Resource, Long> rlimits = new java.util.EnumMap<>(ProcessLimits.Resource.class);
-        limit(single.get(Option.LIMIT_NOFILE), ProcessLimits.Resource.NOFILE, 1, rlimits, errors);
-        limit(single.get(Option.LIMIT_NPROC), ProcessLimits.Resource.NPROC, 1, rlimits, errors);
-        limit(single.get(Option.LIMIT_AS), ProcessLimits.Resource.AS, 1L << 20, rlimits, errors);
-        OptionValue core = single.get(Option.LIMIT_CORE);
-        if (core != null) rlimits.put(ProcessLimits.Resource.CORE, size(core, 0, errors));
+        values.limit("limit-nofile", ProcessLimits.Resource.NOFILE, 1, rlimits);
+        values.limit("limit-nproc", ProcessLimits.Resource.NPROC, 1, rlimits);
+        values.limit("limit-as", ProcessLimits.Resource.AS, 1L << 20, rlimits);
+        values.size("limit-core").ifPresent(n -> rlimits.put(ProcessLimits.Resource.CORE, n));
 
         if (!errors.isEmpty()) {
             errors.sort(java.util.Comparator.comparingInt(e -> e.origin().line()));
@@ -274,6 +215,102 @@ public record VassalSettings(
                 readyAfter, new ReloadSettings(lazyApps, preload, reloadSignal, touchReload, rssMb),
                 new ProcessLimits(uid, gid, umask, rlimits), logMax, maxFastFailures, heartbeat, agent, grace,
                 restartOnDeadlock);
+    }
+
+    /** "unknown option 'x'", with the closest vassal option when one is near. */
+    static String unknown(String key) {
+        return "unknown option '" + key + "'" + SCHEMA.suggestion(key, Scope.VASSAL);
+    }
+
+    /**
+     * The single-valued settings of one file, read with the schema's types and defaults. A
+     * value of the wrong type is one error ({@code NAME: expected ..., found 'x'}) and the
+     * default stands in, so the other problems of the file are still found.
+     */
+    private record Values(Map<String, OptionValue> single, List<ConfigError> errors) {
+
+        /** The value as written, or the schema's default when the file does not set it. */
+        private String raw(String name) {
+            OptionValue v = single.get(name);
+            return v != null ? v.value() : SCHEMA.get(name).defaultValue();
+        }
+
+        /** False (and the error recorded) when the option is set to something its type does not accept. */
+        boolean valid(String name) {
+            OptionValue v = single.get(name);
+            if (v == null) return true;
+            Optional<String> problem = SCHEMA.get(name).type().problem(v.value());
+            problem.ifPresent(p -> errors.add(new ConfigError(v.origin(), v.key() + ": " + p + ", found '"
+                    + v.value() + "'")));
+            return problem.isEmpty();
+        }
+
+        boolean bool(String name) {
+            boolean dflt = OptionType.parseBool(SCHEMA.get(name).defaultValue()).orElseThrow();
+            return valid(name) ? OptionType.parseBool(raw(name)).orElse(dflt) : dflt;
+        }
+
+        long integer(String name, long min, long max) {
+            long dflt = OptionType.parseLong(SCHEMA.get(name).defaultValue()).orElseThrow();
+            if (!valid(name)) return dflt;
+            long n = OptionType.parseLong(raw(name)).orElseThrow();
+            if (n < min || n > max) {
+                OptionValue v = single.get(name);
+                errors.add(new ConfigError(v.origin(), v.key() + ": must be between " + min + " and " + max
+                        + ", found " + n));
+                return dflt;
+            }
+            return n;
+        }
+
+        Duration seconds(String name) {
+            Duration dflt = Duration.ofMillis(Math.round(
+                    OptionType.parseNumber(SCHEMA.get(name).defaultValue()).orElseThrow() * 1000));
+            if (!valid(name)) return dflt;
+            double s = OptionType.parseNumber(raw(name)).orElseThrow();
+            if (s > 86_400) {
+                OptionValue v = single.get(name);
+                errors.add(new ConfigError(v.origin(), v.key() + ": must be between 0 and 86400 seconds, found "
+                        + v.value()));
+                return dflt;
+            }
+            return Duration.ofMillis(Math.round(s * 1000));
+        }
+
+        OptionalLong size(String name) {
+            OptionValue v = single.get(name);
+            if (v == null) return OptionalLong.empty();
+            OptionalLong n = OptionType.parseSize(v.value());
+            if (n.isEmpty()) {
+                errors.add(new ConfigError(v.origin(), v.key() + ": expected a size such as 10485760, 512K or 10M, found '"
+                        + v.value() + "'"));
+            }
+            return n;
+        }
+
+        Optional<Signal> signal(String name) {
+            OptionValue v = single.get(name);
+            if (v == null) return Optional.empty();
+            Optional<Signal> s = Signal.parse(v.value());
+            if (s.isEmpty()) {
+                errors.add(new ConfigError(v.origin(), v.key() + ": unknown signal '" + v.value()
+                        + "' (try SIGTERM, SIGINT, SIGQUIT, SIGHUP)"));
+            }
+            return s;
+        }
+
+        void limit(String name, ProcessLimits.Resource resource, long unit, Map<ProcessLimits.Resource, Long> out) {
+            OptionValue v = single.get(name);
+            if (v == null) return;
+            OptionalLong n = OptionType.parseLong(v.value());
+            try {
+                if (n.isEmpty() || n.getAsLong() < 0) throw new ArithmeticException();
+                out.put(resource, Math.multiplyExact(n.getAsLong(), unit));
+            } catch (ArithmeticException e) {
+                errors.add(new ConfigError(v.origin(), v.key() + ": expected a whole number >= 0, found '"
+                        + v.value() + "'"));
+            }
+        }
     }
 
     private static List<String> words(OptionValue v, boolean shell, List<ConfigError> errors) {
@@ -298,95 +335,6 @@ public record VassalSettings(
         return Optional.of(s);
     }
 
-    private static void limit(OptionValue v, ProcessLimits.Resource resource, long unit,
-                              Map<ProcessLimits.Resource, Long> out, List<ConfigError> errors) {
-        if (v == null) return;
-        try {
-            long n = Long.parseLong(v.value().strip());
-            if (n < 0) throw new NumberFormatException();
-            out.put(resource, Math.multiplyExact(n, unit));
-        } catch (NumberFormatException | ArithmeticException e) {
-            errors.add(new ConfigError(v.origin(), v.key() + ": expected a whole number >= 0, found '" + v.value() + "'"));
-        }
-    }
-
-    /** Bytes, with an optional K, M or G (powers of 1024). */
-    private static long size(OptionValue v, long dflt, List<ConfigError> errors) {
-        if (v == null) return dflt;
-        String s = v.value().strip().toUpperCase(Locale.ROOT);
-        long unit = 1;
-        if (s.endsWith("B")) s = s.substring(0, s.length() - 1);
-        if (s.endsWith("K")) unit = 1L << 10;
-        else if (s.endsWith("M")) unit = 1L << 20;
-        else if (s.endsWith("G")) unit = 1L << 30;
-        if (unit > 1) s = s.substring(0, s.length() - 1);
-        try {
-            long n = Long.parseLong(s.strip());
-            if (n < 0) throw new NumberFormatException();
-            return Math.multiplyExact(n, unit);
-        } catch (NumberFormatException | ArithmeticException e) {
-            errors.add(new ConfigError(v.origin(), v.key() + ": expected a size such as 10485760, 512K or 10M, found '"
-                    + v.value() + "'"));
-            return dflt;
-        }
-    }
-
-    private static boolean bool(OptionValue v, boolean dflt, List<ConfigError> errors) {
-        if (v == null) return dflt;
-        switch (v.value().strip().toLowerCase(Locale.ROOT)) {
-            case "", "true", "yes", "on", "1", "y" -> {
-                return true;
-            }
-            case "false", "no", "off", "0", "n" -> {
-                return false;
-            }
-            default -> {
-                errors.add(new ConfigError(v.origin(), v.key() + ": expected true or false, found '" + v.value() + "'"));
-                return dflt;
-            }
-        }
-    }
-
-    private static int integer(OptionValue v, int dflt, int min, int max, List<ConfigError> errors) {
-        if (v == null) return dflt;
-        try {
-            int n = Integer.parseInt(v.value().strip());
-            if (n < min || n > max) {
-                errors.add(new ConfigError(v.origin(), v.key() + ": must be between " + min + " and " + max + ", found " + n));
-                return dflt;
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            errors.add(new ConfigError(v.origin(), v.key() + ": expected a whole number, found '" + v.value() + "'"));
-            return dflt;
-        }
-    }
-
-    private static Duration seconds(OptionValue v, Duration dflt, List<ConfigError> errors) {
-        if (v == null) return dflt;
-        try {
-            double s = Double.parseDouble(v.value().strip());
-            if (s < 0 || s > 86_400 || Double.isNaN(s)) {
-                errors.add(new ConfigError(v.origin(), v.key() + ": must be between 0 and 86400 seconds, found " + v.value()));
-                return dflt;
-            }
-            return Duration.ofMillis(Math.round(s * 1000));
-        } catch (NumberFormatException e) {
-            errors.add(new ConfigError(v.origin(), v.key() + ": expected a number of seconds, found '" + v.value() + "'"));
-            return dflt;
-        }
-    }
-
-    private static Signal signal(OptionValue v, Signal dflt, List<ConfigError> errors) {
-        if (v == null) return dflt;
-        Optional<Signal> s = Signal.parse(v.value());
-        if (s.isEmpty()) {
-            errors.add(new ConfigError(v.origin(), v.key() + ": unknown signal '" + v.value() + "' (try SIGTERM, SIGINT, SIGQUIT, SIGHUP)"));
-            return dflt;
-        }
-        return s.get();
-    }
-
     private static Path path(OptionValue v, Path dflt, Path base, List<ConfigError> errors) {
         if (v == null || v.value().isBlank()) return dflt;
         try {
@@ -395,36 +343,5 @@ public record VassalSettings(
             errors.add(new ConfigError(v.origin(), v.key() + ": not a usable path (" + e.getReason() + ")"));
             return dflt;
         }
-    }
-
-    /** " (did you mean 'x'?)" when a known option is within two edits, else "". */
-    static String suggestion(String key) {
-        String best = null;
-        int bestDistance = 3;
-        for (Option o : Option.values()) {
-            int d = editDistance(key, o.key());
-            if (d < bestDistance) {
-                best = o.key();
-                bestDistance = d;
-            }
-        }
-        return best == null ? "" : " (did you mean '" + best + "'?)";
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

@@ -7,6 +7,9 @@ import dev.emperor.config.ConfigError;
 import dev.emperor.config.ConfigException;
 import dev.emperor.config.ConfigLoader;
 import dev.emperor.config.Origin;
+import dev.emperor.config.schema.OptionSpec;
+import dev.emperor.config.schema.Schema;
+import dev.emperor.config.schema.Scope;
 import dev.emperor.vassal.process.Signal;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,6 +49,10 @@ class VassalSettingsTest {
         ConfigException e = (ConfigException) t;
         assertThat(e.errors()).allSatisfy(err -> assertThat(err.origin().file()).isEqualTo(file.toAbsolutePath().normalize()));
         return e;
+    }
+
+    private static List<String> vassalOptions() {
+        return Schema.standard().options(Scope.VASSAL).stream().map(OptionSpec::name).toList();
     }
 
     @Test
@@ -138,13 +145,13 @@ class VassalSettingsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"true", "TRUE", "yes", "on", "1", "y", ""})
+    @ValueSource(strings = {"true", "TRUE", "yes", "on", "1", "On", ""})
     void trueSpellings(String value) throws Exception {
         assertThat(settings("app.ini", "[vassal]\ncommand = x\nmaster = " + value + "\n").master()).isTrue();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"false", "False", "no", "off", "0", "n", " NO "})
+    @ValueSource(strings = {"false", "False", "no", "off", "0", "OFF", " NO "})
     void falseSpellings(String value) throws Exception {
         assertThat(settings("app.ini", "[vassal]\ncommand = x\nmaster = " + value + "\n").master()).isFalse();
     }
@@ -211,16 +218,16 @@ class VassalSettingsTest {
                 """);
         List<ConfigError> errors = e.errors();
         assertThat(errors).extracting(err -> err.origin().line()).containsExactly(2, 4, 5, 6, 7, 8, 9);
-        assertThat(errors.get(0).message()).isEqualTo("ready-after: expected a number of seconds, found 'soon'");
+        assertThat(errors.get(0).message()).isEqualTo("ready-after: expected a number >= 0, found 'soon'");
         assertThat(errors.get(1).message()).isEqualTo("processes: expected a whole number, found 'many'");
         assertThat(errors.get(2).message()).startsWith("stop-signal: unknown signal 'SIGFOO'");
         assertThat(errors.get(3).message()).startsWith("unknown option 'bogus'");
-        assertThat(errors.get(4).message()).isEqualTo("master: expected true or false, found 'maybe'");
-        assertThat(errors.get(5).message()).startsWith("reload-mercy: must be between 0 and 86400 seconds");
-        assertThat(errors.get(6).message()).isEqualTo("shell: expected true or false, found 'sometimes'");
+        assertThat(errors.get(4).message()).isEqualTo("master: expected a boolean (true/false, yes/no, on/off, 1/0), found 'maybe'");
+        assertThat(errors.get(5).message()).isEqualTo("reload-mercy: expected a number >= 0, found '-1'");
+        assertThat(errors.get(6).message()).isEqualTo("shell: expected a boolean (true/false, yes/no, on/off, 1/0), found 'sometimes'");
         // the exception's message is the same list, one FILE:LINE: message per line
         String file = dir.resolve("app.ini").toAbsolutePath().normalize().toString();
-        assertThat(e.getMessage().lines()).hasSize(7).first().isEqualTo(file + ":2: ready-after: expected a number of seconds, found 'soon'");
+        assertThat(e.getMessage().lines()).hasSize(7).first().isEqualTo(file + ":2: ready-after: expected a number >= 0, found 'soon'");
     }
 
     @ParameterizedTest
@@ -273,13 +280,12 @@ class VassalSettingsTest {
 
     @Test
     void suggestionIsTheClosestKnownOptionWithinTwoEdits() {
-        assertThat(VassalSettings.suggestion("master")).isEqualTo(" (did you mean 'master'?)");
-        assertThat(VassalSettings.suggestion("mastr")).isEqualTo(" (did you mean 'master'?)");
-        assertThat(VassalSettings.suggestion("logot")).isEqualTo(" (did you mean 'logto'?)");
-        assertThat(VassalSettings.suggestion("chdri")).isEqualTo(" (did you mean 'chdir'?)");
-        assertThat(VassalSettings.suggestion("ready_after")).isEqualTo(" (did you mean 'ready-after'?)");
-        assertThat(VassalSettings.suggestion("workers")).isEmpty();
-        assertThat(VassalSettings.suggestion("")).isEmpty();
+        assertThat(VassalSettings.unknown("mastr")).isEqualTo("unknown option 'mastr' (did you mean 'master'?)");
+        assertThat(VassalSettings.unknown("logot")).isEqualTo("unknown option 'logot' (did you mean 'logto'?)");
+        assertThat(VassalSettings.unknown("chdri")).isEqualTo("unknown option 'chdri' (did you mean 'chdir'?)");
+        assertThat(VassalSettings.unknown("ready_after")).isEqualTo("unknown option 'ready_after' (did you mean 'ready-after'?)");
+        assertThat(VassalSettings.unknown("throtle")).isEqualTo("unknown option 'throtle'"); // an emperor option is no suggestion here
+        assertThat(VassalSettings.unknown("")).isEqualTo("unknown option ''");
     }
 
     @ParameterizedTest
@@ -370,21 +376,24 @@ class VassalSettingsTest {
     @Test
     void everyOptionHasAKeyATypeAndHelp() {
         // the options the design names and this test covers; others may be added
-        assertThat(Arrays.stream(VassalSettings.Option.values()).map(VassalSettings.Option::key))
-                .doesNotHaveDuplicates()
+        // VassalSettings reads the one schema: every vassal option there has a default that it can read
+        assertThat(vassalOptions())
                 .contains("command", "shell", "processes", "master", "env", "chdir", "stop-signal",
                         "reload-mercy", "logto", "ready-after");
-        for (VassalSettings.Option o : VassalSettings.Option.values()) {
-            assertThat(o.type()).isNotBlank();
-            assertThat(o.help()).isNotBlank();
+        for (String key : vassalOptions()) {
+            if (key.equals("command")) continue;
+            String value = Schema.standard().get(key).defaultValue();
+            if (value.isEmpty()) continue;
+            String line = Schema.standard().get(key).repeatable() ? "" : key + " = " + value + "\n";
+            assertThat(catchThrowable(() -> settings("d-" + key + ".ini", "[vassal]\ncommand = x\n" + line)))
+                    .as("the schema's default of " + key).isNull();
         }
     }
 
     @Test
     void randomOptionsOnlyEverGiveConfigExceptions() {
         // NUL characters are left out: they are a known bug, see aNulInAPathIsAConfigError.
-        String[] keys = Arrays.stream(VassalSettings.Option.values()).map(VassalSettings.Option::key)
-                .toArray(String[]::new);
+        String[] keys = vassalOptions().toArray(String[]::new);
         String[] values = {"", " ", "0", "1", "-1", "4097", "2.5", "1e308", "-0", "NaN", "yes", "maybe", "SIGTERM", "99",
             "a=b", "=", "A=", "'", "\"", "\\", "x 'y z'", "$(HOME)", "%(x)", "../../..", "/", "~", "\u00e9",
             "\uD83D\uDE00", "a\nb", "\t", "10K", "5M", "022", "0x10", "root", "nobody", "x".repeat(5000)};
@@ -436,5 +445,57 @@ class VassalSettingsTest {
         assertThat(e.errors()).singleElement().satisfies(err -> {
             assertThat(err.origin()).isEqualTo(new Origin(dir.resolve("app.yaml").toAbsolutePath().normalize(), 4));
         });
+    }
+
+    @Test
+    void booleansAreReadAsUwsgiReadsThem() throws Exception {
+        assertThat(settings("a.ini", "[vassal]\ncommand = x\nmaster = No\nagent = ON\nshell = 0\n"))
+                .satisfies(s -> assertThat(s.master()).isFalse())
+                .satisfies(s -> assertThat(s.agent()).isTrue())
+                .satisfies(s -> assertThat(s.argv()).containsExactly("x"));
+        assertThat(settings("b.ini", "[vassal]\ncommand = x\nmaster\n").master()).isTrue(); // the flag alone
+        ConfigException e = invalid("c.ini", "[vassal]\ncommand = x\nlazy-apps = y\n");
+        assertThat(e.errors()).extracting(ConfigError::toString).containsExactly(dir.resolve("c.ini").toAbsolutePath()
+                .normalize() + ":3: lazy-apps: expected a boolean (true/false, yes/no, on/off, 1/0), found 'y'");
+    }
+
+    @Test
+    void iniIncludesWorkInAVassalSection() throws Exception {
+        write("common.ini", "[vassal]\nprocesses = 3\nenv = FROM=common\n");
+        VassalSettings s = settings("app.ini", "[vassal]\nini = common.ini\ncommand = sleep 1\n");
+        assertThat(s.processes()).isEqualTo(3);
+        assertThat(s.environment()).containsExactly(Map.entry("FROM", "common"));
+    }
+
+    @Test
+    void setWorksInAVassalSection() throws Exception {
+        VassalSettings s = settings("app.ini", "[vassal]\nset = processes=2\nset = port=8080\n"
+                + "command = serve --port %(port)\n");
+        assertThat(s.processes()).isEqualTo(2);
+        assertThat(s.argv()).containsExactly("serve", "--port", "8080");
+    }
+
+    @Test
+    void forBlocksWorkInAVassalSection() throws Exception {
+        VassalSettings s = settings("app.ini", "[vassal]\ncommand = sleep 1\nfor = a b c\nenv = X_%(_)=%(_)\n"
+                + "endfor =\nfor-times = 2\ntouch-reload = t%(_)\nend-for =\n");
+        assertThat(s.environment()).containsExactly(Map.entry("X_a", "a"), Map.entry("X_b", "b"), Map.entry("X_c", "c"));
+        assertThat(s.reload().touchReload()).containsExactly(dir.resolve("t1").toAbsolutePath().normalize(),
+                dir.resolve("t2").toAbsolutePath().normalize());
+    }
+
+    @Test
+    void placeholderDefinitionsAreNotSettingsButTyposStillAre() throws Exception {
+        VassalSettings s = settings("app.ini", "[vassal]\ncommand = java -jar app.jar --port %(port)\nport = 8080\n");
+        assertThat(s.argv()).containsExactly("java", "-jar", "app.jar", "--port", "8080");
+        ConfigException e = invalid("typo.ini", "[vassal]\ncommand = x\nprot = 8080\n");
+        assertThat(e.errors()).extracting(ConfigError::message).containsExactly("unknown option 'prot'");
+    }
+
+    @Test
+    void uwsgiNamesAreAliases() throws Exception {
+        VassalSettings s = settings("app.ini", "[vassal]\ncommand = x\nworkers = 3\nmax-fd = 512\n");
+        assertThat(s.processes()).isEqualTo(3);
+        assertThat(s.limits().rlimits()).containsEntry(dev.emperor.vassal.process.ProcessLimits.Resource.NOFILE, 512L);
     }
 }

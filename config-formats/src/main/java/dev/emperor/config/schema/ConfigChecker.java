@@ -49,6 +49,7 @@ public final class ConfigChecker {
                 continue;
             }
             if (uwsgi) continue; // uwsgi's own option (or a placeholder): not ours to judge
+            if (spec.isEmpty() && config.placeholders().contains(key)) continue; // defines a %(key) placeholder
             if (spec.isPresent()) {
                 errors.add(new ConfigError(v.origin(), "'" + key + "' is an emperor option and does nothing in a vassal "
                         + "file; set it in the emperor's configuration (emperor run --" + key + ", or its settings file)"));
@@ -79,12 +80,12 @@ public final class ConfigChecker {
             Optional<OptionSpec> spec = schema.find(key);
             if (spec.isPresent() && spec.get().scope().emperor()) {
                 typeCheck(spec.get(), v, errors);
-                if (key.equals("vassal-set")) vassalSet(v, errors);
+                if (spec.get().name().equals("vassal-set")) vassalSet(v, errors);
                 continue;
             }
             if (spec.isPresent()) {
                 errors.add(new ConfigError(v.origin(), notInherited(v)));
-            } else if (!uwsgi) {
+            } else if (!uwsgi && !config.placeholders().contains(key)) {
                 errors.add(new ConfigError(v.origin(), "unknown option '" + key + "'" + didYouMean(key, Scope.EMPEROR)));
             }
         }
@@ -119,7 +120,7 @@ public final class ConfigChecker {
 
     private static void typeCheck(OptionSpec spec, OptionValue v, List<ConfigError> errors) {
         spec.type().problem(v.value()).ifPresent(p ->
-                errors.add(new ConfigError(v.origin(), spec.name() + ": " + p + ", found '" + shorten(v.value()) + "'")));
+                errors.add(new ConfigError(v.origin(), v.key() + ": " + p + ", found '" + shorten(v.value()) + "'")));
         if (spec.name().equals("env")) {
             int eq = v.value().indexOf('=');
             if (eq <= 0 || !v.value().substring(0, eq).matches("[A-Za-z_][A-Za-z0-9_]*")) {
@@ -141,8 +142,7 @@ public final class ConfigChecker {
     }
 
     private String didYouMean(String key, Scope scope) {
-        List<String> names = schema.options(scope).stream().map(OptionSpec::name).toList();
-        return Schema.closest(key, names).map(n -> " (did you mean '" + n + "'?)").orElse("");
+        return schema.suggestion(key, scope);
     }
 
     private static String shorten(String s) {

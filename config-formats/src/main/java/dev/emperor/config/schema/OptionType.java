@@ -2,14 +2,21 @@ package dev.emperor.config.schema;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** What an option's value must look like. {@link #problem} says what is wrong, if anything. */
+/**
+ * What an option's value must look like, and how it is read: {@link #problem} says what is
+ * wrong, if anything, and the {@code parse} methods give the typed value. Everything that
+ * reads options (vassal settings, the emperor's settings, the command line, config check)
+ * goes through these, so a value means the same everywhere.
+ */
 public enum OptionType {
     STRING("string", "any text"),
     INT("int", "a whole number"),
-    BOOL("bool", "true/false, yes/no, on/off, 1/0 (empty means true, as in uWSGI)"),
+    BOOL("bool", "true/false, yes/no, on/off, 1/0, any case (empty means true, as in uWSGI)"),
     SIZE("size", "bytes, or a number with K, M or G (powers of 1024)"),
     DURATION("duration", "a number (of the unit the option names), fractions allowed"),
     PATH("path", "a file or directory path (relative to the vassal file's folder)"),
@@ -17,7 +24,10 @@ public enum OptionType {
     SIGNAL("signal", "a signal name (SIGTERM, TERM) or number"),
     OCTAL("octal", "an octal mode such as 022");
 
-    private static final Pattern SIZE_RE = Pattern.compile("[0-9]+\\s*[KMG]?B?", Pattern.CASE_INSENSITIVE);
+    /** What a bool may be, for messages. */
+    public static final String BOOL_WORDS = "true/false, yes/no, on/off, 1/0";
+
+    private static final Pattern SIZE_RE = Pattern.compile("([0-9]+)\\s*([KMG]?)B?", Pattern.CASE_INSENSITIVE);
     private static final Pattern NUMBER_RE = Pattern.compile("[0-9]+(\\.[0-9]*)?|\\.[0-9]+");
     private static final Set<String> SIGNALS = Set.of("HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL",
             "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU",
@@ -44,9 +54,9 @@ public enum OptionType {
         String v = value.strip();
         boolean ok = switch (this) {
             case STRING, LIST -> true;
-            case INT -> isLong(v);
+            case INT -> parseLong(v).isPresent();
             case BOOL -> parseBool(v).isPresent();
-            case SIZE -> SIZE_RE.matcher(v).matches();
+            case SIZE -> parseSize(v).isPresent();
             case DURATION -> NUMBER_RE.matcher(v).matches();
             case PATH -> !v.isEmpty();
             case SIGNAL -> isSignal(v);
@@ -55,31 +65,60 @@ public enum OptionType {
         if (ok) return Optional.empty();
         return Optional.of(switch (this) {
             case INT -> "expected a whole number";
-            case BOOL -> "expected true or false (yes/no, on/off, 1/0)";
+            case BOOL -> "expected a boolean (" + BOOL_WORDS + ")";
             case SIZE -> "expected a size such as 10485760, 512K or 10M";
             case DURATION -> "expected a number >= 0";
             case PATH -> "expected a path";
             case SIGNAL -> "expected a signal such as SIGTERM, SIGINT, SIGQUIT, SIGHUP";
             case OCTAL -> "expected an octal mask such as 022";
-            default -> "unexpected value";
+            case STRING, LIST -> "unexpected value";
         });
     }
 
-    /** uWSGI's reading of a flag: empty is true (the option alone turns it on). */
+    /**
+     * A flag as uWSGI reads it: true/yes/on/1 or false/no/off/0 in any case; empty is true (the
+     * option alone turns it on). Anything else is no boolean (uWSGI would read it as true: we
+     * say so instead).
+     */
     public static Optional<Boolean> parseBool(String value) {
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
-            case "", "true", "yes", "on", "1", "y" -> Optional.of(true);
-            case "false", "no", "off", "0", "n" -> Optional.of(false);
+            case "", "true", "yes", "on", "1" -> Optional.of(true);
+            case "false", "no", "off", "0" -> Optional.of(false);
             default -> Optional.empty();
         };
     }
 
-    private static boolean isLong(String v) {
+    /** A whole number (surrounding blanks allowed). */
+    public static OptionalLong parseLong(String value) {
         try {
-            Long.parseLong(v);
-            return true;
+            return OptionalLong.of(Long.parseLong(value.strip()));
         } catch (NumberFormatException e) {
-            return false;
+            return OptionalLong.empty();
+        }
+    }
+
+    /** A number >= 0, fractions allowed (no exponent, no NaN: what a person writes). */
+    public static OptionalDouble parseNumber(String value) {
+        String v = value.strip();
+        if (!NUMBER_RE.matcher(v).matches()) return OptionalDouble.empty();
+        return OptionalDouble.of(Double.parseDouble(v));
+    }
+
+    /** Bytes, with an optional K, M or G (powers of 1024) and an optional B. */
+    public static OptionalLong parseSize(String value) {
+        var m = SIZE_RE.matcher(value.strip());
+        if (!m.matches()) return OptionalLong.empty();
+        int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            default -> 0;
+        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            return OptionalLong.of(Math.multiplyExact(n, 1L << shift));
+        } catch (NumberFormatException | ArithmeticException e) {
+            return OptionalLong.empty();
         }
     }
 

@@ -1,15 +1,30 @@
 package dev.emperor.config.schema;
 
+import static dev.emperor.config.schema.OptionType.BOOL;
+import static dev.emperor.config.schema.OptionType.DURATION;
+import static dev.emperor.config.schema.OptionType.INT;
+import static dev.emperor.config.schema.OptionType.LIST;
+import static dev.emperor.config.schema.OptionType.OCTAL;
+import static dev.emperor.config.schema.OptionType.PATH;
+import static dev.emperor.config.schema.OptionType.SIGNAL;
+import static dev.emperor.config.schema.OptionType.SIZE;
+import static dev.emperor.config.schema.OptionType.STRING;
+import static dev.emperor.config.schema.Scope.EMPEROR;
+import static dev.emperor.config.schema.Scope.VASSAL;
+
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * The options Emperor knows: the vassal settings (those of the vassal module's
- * VassalSettings) and the emperor's own. Also the names that are file logic rather than
- * settings (includes, blocks, set), valid in every file. Immutable.
+ * Every option Emperor knows, declared once: the vassal settings and the emperor's own. The
+ * vassal module's {@code VassalSettings}, the emperor's settings, {@code config check},
+ * {@code config options}, did-you-mean and docs/config.md all read this table. Also the
+ * names that are file logic rather than settings (includes, blocks, set), valid in every
+ * file. Immutable.
  */
 public final class Schema {
 
@@ -22,53 +37,65 @@ public final class Schema {
             "if-not-dir", "ifdir", "if-directory", "endif", "end-if");
 
     private static final Schema STANDARD = new Schema(List.of(
-            // vassal settings: VassalSettings.Option, with its defaults
-            new OptionSpec("command", OptionType.STRING, Scope.VASSAL, "", "the program and its arguments (split like a shell, but no shell runs); required in [vassal]"),
-            new OptionSpec("shell", OptionType.BOOL, Scope.VASSAL, "false", "run command through /bin/sh -c"),
-            new OptionSpec("processes", OptionType.INT, Scope.VASSAL, "1", "number of worker processes (1..4096); each gets EMPEROR_WORKER = 1..N"),
-            new OptionSpec("master", OptionType.BOOL, Scope.VASSAL, "true", "true: a dead worker is respawned alone; false: the vassal restarts whole"),
-            new OptionSpec("lazy-apps", OptionType.BOOL, Scope.VASSAL, "false", "true: workers load the app themselves and reload one at a time (chain reload)"),
-            new OptionSpec("preload", OptionType.STRING, Scope.VASSAL, "", "command run once before the workers start, when lazy-apps is false"),
-            new OptionSpec("env", OptionType.LIST, Scope.VASSAL, "", "KEY=VALUE for the workers' environment (repeatable)"),
-            new OptionSpec("chdir", OptionType.PATH, Scope.VASSAL, "", "working directory (default: the folder of the vassal file)"),
-            new OptionSpec("stop-signal", OptionType.SIGNAL, Scope.VASSAL, "SIGTERM", "signal that asks a worker to stop (SIGINT for a uwsgi vassal)"),
-            new OptionSpec("reload-signal", OptionType.SIGNAL, Scope.VASSAL, "", "signal that asks a worker to reload in place (default: replace it)"),
-            new OptionSpec("reload-mercy", OptionType.DURATION, Scope.VASSAL, "10", "seconds from the stop signal to SIGKILL"),
-            new OptionSpec("ready-after", OptionType.DURATION, Scope.VASSAL, "2", "seconds a worker must stay up to count as started"),
-            new OptionSpec("max-fast-failures", OptionType.INT, Scope.VASSAL, "10", "fast failures in a row before the vassal is failed (0: never)"),
-            new OptionSpec("touch-reload", OptionType.LIST, Scope.VASSAL, "", "reload when this file's modification time changes (repeatable)"),
-            new OptionSpec("reload-on-rss", OptionType.INT, Scope.VASSAL, "0", "replace a worker whose resident memory passes this many MB (0: never)"),
-            new OptionSpec("logto", OptionType.PATH, Scope.VASSAL, "", "file for the workers' stdout and stderr (default: RUN_DIR/logs/NAME.log)"),
-            new OptionSpec("log-maxsize", OptionType.SIZE, Scope.VASSAL, "0", "rotate the log before it passes this size (0: never)"),
-            new OptionSpec("uid", OptionType.STRING, Scope.VASSAL, "", "user to run the workers as (name or number; the emperor must run as root)"),
-            new OptionSpec("gid", OptionType.STRING, Scope.VASSAL, "", "group to run the workers as (name or number; the emperor must run as root)"),
-            new OptionSpec("umask", OptionType.OCTAL, Scope.VASSAL, "", "file mode creation mask of the workers, e.g. 022"),
-            new OptionSpec("limit-nofile", OptionType.INT, Scope.VASSAL, "", "maximum open files per worker (RLIMIT_NOFILE)"),
-            new OptionSpec("limit-nproc", OptionType.INT, Scope.VASSAL, "", "maximum processes of the workers' user (RLIMIT_NPROC)"),
-            new OptionSpec("limit-as", OptionType.INT, Scope.VASSAL, "", "maximum address space per worker in MB (RLIMIT_AS)"),
-            new OptionSpec("limit-core", OptionType.SIZE, Scope.VASSAL, "", "maximum core dump size (RLIMIT_CORE)"),
-            new OptionSpec("heartbeat", OptionType.DURATION, Scope.VASSAL, "0", "seconds between the agent's heartbeats (0: none expected)"),
-            new OptionSpec("agent", OptionType.BOOL, Scope.VASSAL, "false", "inject the agent bridge into the workers' JVMs"),
-            new OptionSpec("restart-on-deadlock", OptionType.BOOL, Scope.VASSAL, "false", "restart a worker whose agent reports deadlocked threads twice in a row"),
-            new OptionSpec("heartbeat-grace", OptionType.DURATION, Scope.VASSAL, "60", "seconds a new worker may take to send its first heartbeat"),
+            // vassal settings (read by the vassal module's VassalSettings)
+            o("command", STRING, VASSAL, "", "", "the program and its arguments (split like a shell, but no shell runs); required in [vassal]"),
+            o("shell", BOOL, VASSAL, "false", "", "run command (and preload) through /bin/sh -c"),
+            o("processes", INT, VASSAL, "1", "workers", "number of worker processes (1..4096); each gets EMPEROR_WORKER = 1..N"),
+            o("master", BOOL, VASSAL, "true", "master", "true: a dead worker is respawned alone; false: the vassal restarts whole"),
+            o("lazy-apps", BOOL, VASSAL, "false", "lazy-apps", "true: workers load the app themselves and reload one at a time (chain reload)"),
+            o("preload", STRING, VASSAL, "", "", "command run once before the workers start, when lazy-apps is false"),
+            o("env", LIST, VASSAL, "", "env", "KEY=VALUE for the workers' environment (repeatable)"),
+            o("chdir", PATH, VASSAL, "", "chdir", "working directory (default: the folder of the vassal file)"),
+            o("stop-signal", SIGNAL, VASSAL, "SIGTERM", "", "signal that asks a worker to stop (SIGINT for a uwsgi vassal)"),
+            o("reload-signal", SIGNAL, VASSAL, "", "", "signal that asks a worker to reload in place (default: replace it)"),
+            o("reload-mercy", DURATION, VASSAL, "10", "reload-mercy", "seconds from the stop signal to SIGKILL"),
+            o("ready-after", DURATION, VASSAL, "2", "", "seconds a worker must stay up to count as started"),
+            o("max-fast-failures", INT, VASSAL, "10", "", "fast failures in a row before the vassal is failed (0: never)"),
+            o("touch-reload", LIST, VASSAL, "", "touch-reload", "reload when this file's modification time changes (repeatable)"),
+            o("reload-on-rss", INT, VASSAL, "0", "reload-on-rss", "replace a worker whose resident memory passes this many MB (0: never)"),
+            o("logto", PATH, VASSAL, "", "logto", "file for the workers' stdout and stderr (default: RUN_DIR/logs/NAME.log)"),
+            o("log-maxsize", SIZE, VASSAL, "0", "log-maxsize", "rotate the log before it passes this size (0: never)"),
+            o("uid", STRING, VASSAL, "", "uid", "user to run the workers as (name or number; the emperor must run as root)"),
+            o("gid", STRING, VASSAL, "", "gid", "group to run the workers as (name or number; the emperor must run as root)"),
+            o("umask", OCTAL, VASSAL, "", "umask", "file mode creation mask of the workers, e.g. 022"),
+            o("limit-nofile", INT, VASSAL, "", "max-fd", "maximum open files per worker (RLIMIT_NOFILE)"),
+            o("limit-nproc", INT, VASSAL, "", "limit-nproc", "maximum processes of the workers' user (RLIMIT_NPROC)"),
+            o("limit-as", INT, VASSAL, "", "limit-as", "maximum address space per worker in MB (RLIMIT_AS)"),
+            o("limit-core", SIZE, VASSAL, "", "", "maximum core dump size (RLIMIT_CORE)"),
+            o("heartbeat", DURATION, VASSAL, "0", "heartbeat", "seconds between the agent's heartbeats (0: none expected)"),
+            o("agent", BOOL, VASSAL, "false", "", "inject the agent bridge into the workers' JVMs"),
+            o("restart-on-deadlock", BOOL, VASSAL, "false", "", "restart a worker whose agent reports deadlocked threads twice in a row"),
+            o("heartbeat-grace", DURATION, VASSAL, "60", "", "seconds a new worker may take to send its first heartbeat"),
             // the emperor's own settings
-            new OptionSpec("emperor", OptionType.LIST, Scope.EMPEROR, "", "a directory or glob of vassal files to watch (repeatable)"),
-            new OptionSpec("run-dir", OptionType.PATH, Scope.EMPEROR, "$XDG_RUNTIME_DIR/emperor or /tmp/emperor-$UID", "sockets and state"),
-            new OptionSpec("stats", OptionType.STRING, Scope.EMPEROR, "", "HOST:PORT of the /stats, /metrics and dashboard HTTP server"),
-            new OptionSpec("throttle", OptionType.DURATION, Scope.EMPEROR, "1000", "milliseconds of delay after a vassal's first fast failure (doubles each time)"),
-            new OptionSpec("max-throttle", OptionType.DURATION, Scope.EMPEROR, "180000", "milliseconds the restart delay never exceeds"),
-            new OptionSpec("rescan", OptionType.DURATION, Scope.EMPEROR, "10", "seconds between full rescans of the vassal directories (inotify does the rest)"),
-            new OptionSpec("required-heartbeat", OptionType.DURATION, Scope.EMPEROR, "30", "seconds of heartbeat silence after which a worker is restarted"),
-            new OptionSpec("vassal-set", OptionType.LIST, Scope.EMPEROR, "", "KEY=VALUE given to every vassal as a default its own file overrides (repeatable)"),
-            new OptionSpec("vassals-include", OptionType.LIST, Scope.EMPEROR, "", "a file whose options every vassal gets as defaults its own file overrides (repeatable)"),
-            new OptionSpec("verbose", OptionType.BOOL, Scope.EMPEROR, "false", "log every scan and every worker event")));
+            o("emperor", LIST, EMPEROR, "", "emperor", "a directory or glob of vassal files to watch (repeatable)"),
+            o("run-dir", PATH, EMPEROR, "$XDG_RUNTIME_DIR/emperor (root: /run/emperor)", "", "sockets, lock and default logs"),
+            o("stats", STRING, EMPEROR, "", "", "HOST:PORT of the /stats, /metrics and dashboard HTTP server"),
+            o("throttle", DURATION, EMPEROR, "1000", "emperor-throttle", "milliseconds of delay after a vassal's first fast failure (doubles each time)"),
+            o("max-throttle", DURATION, EMPEROR, "180000", "emperor-max-throttle", "milliseconds the restart delay never exceeds"),
+            o("rescan", DURATION, EMPEROR, "10", "emperor-freq", "seconds between full rescans of the vassal directories (inotify does the rest)"),
+            o("required-heartbeat", DURATION, EMPEROR, "30", "emperor-required-heartbeat", "seconds of heartbeat silence after which a worker is restarted"),
+            o("vassal-set", LIST, EMPEROR, "", "vassal-set", "KEY=VALUE given to every vassal as a default its own file overrides (repeatable)"),
+            o("vassals-include", LIST, EMPEROR, "", "vassals-include", "a file whose options every vassal gets as defaults its own file overrides (repeatable)"),
+            o("strict", BOOL, EMPEROR, "", "", "refuse vassal files, dirs and includes writable by others (default: true for root, else false)"),
+            o("tyrant", BOOL, EMPEROR, "false", "emperor-tyrant", "run each vassal as its file's owner; uid/gid that differ are refused"),
+            o("verbose", BOOL, EMPEROR, "false", "", "log every scan and every worker event")));
 
     private final Map<String, OptionSpec> byName = new LinkedHashMap<>();
+    private final Map<String, OptionSpec> byAlias = new LinkedHashMap<>();
 
     private Schema(List<OptionSpec> options) {
         for (OptionSpec o : options) {
             if (byName.put(o.name(), o) != null) throw new IllegalArgumentException("duplicate option " + o.name());
         }
+        for (OptionSpec o : options) {
+            if (o.hasAlias() && (byName.containsKey(o.uwsgi()) || byAlias.put(o.uwsgi(), o) != null)) {
+                throw new IllegalArgumentException("alias " + o.uwsgi() + " of " + o.name() + " is taken");
+            }
+        }
+    }
+
+    private static OptionSpec o(String name, OptionType type, Scope scope, String dflt, String uwsgi, String help) {
+        return new OptionSpec(name, type, scope, dflt, uwsgi, help);
     }
 
     /** The options Emperor knows. */
@@ -81,15 +108,34 @@ public final class Schema {
         return List.copyOf(byName.values());
     }
 
+    /** The option of that name, or whose uWSGI alias it is ({@code emperor-throttle} is {@code throttle}). */
     public Optional<OptionSpec> find(String name) {
-        return Optional.ofNullable(byName.get(name));
+        OptionSpec spec = byName.get(name);
+        return Optional.ofNullable(spec != null ? spec : byAlias.get(name));
+    }
+
+    /** The option of that exact name (no alias): for code that asks by the name it was written with. */
+    public OptionSpec get(String name) {
+        OptionSpec spec = byName.get(name);
+        if (spec == null) throw new IllegalArgumentException("no option '" + name + "' in the schema");
+        return spec;
     }
 
     /** Options of one scope (BOTH counts for either). */
     public List<OptionSpec> options(Scope scope) {
         return byName.values().stream()
-                .filter(o -> scope == Scope.BOTH ? o.scope() == Scope.BOTH : scope == Scope.VASSAL ? o.scope().vassal() : o.scope().emperor())
+                .filter(o -> switch (scope) {
+                    case BOTH -> o.scope() == Scope.BOTH;
+                    case VASSAL -> o.scope().vassal();
+                    case EMPEROR -> o.scope().emperor();
+                })
                 .toList();
+    }
+
+    /** " (did you mean 'x'?)" when an option of {@code scope} is within two edits of {@code key}, else "". */
+    public String suggestion(String key, Scope scope) {
+        return closest(key, options(scope).stream().map(OptionSpec::name).toList())
+                .map(n -> " (did you mean '" + n + "'?)").orElse("");
     }
 
     /** The closest known option within two edits among {@code candidates}, if any. */
@@ -130,12 +176,34 @@ public final class Schema {
 
     /** The option table in Markdown, for docs/config.md. */
     public String markdownTable() {
-        StringBuilder sb = new StringBuilder("| option | type | scope | default | what it does |\n|---|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder("| option | type | scope | default | uWSGI | what it does |\n"
+                + "|---|---|---|---|---|---|\n");
         for (OptionSpec o : byName.values()) {
             sb.append("| `").append(o.name()).append("` | ").append(o.type().displayName()).append(" | ")
-                    .append(o.scope().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
+                    .append(o.scope().name().toLowerCase(Locale.ROOT)).append(" | ")
                     .append(o.defaultValue().isEmpty() ? "" : "`" + o.defaultValue() + "`").append(" | ")
+                    .append(o.uwsgi().isEmpty() ? "" : "`" + o.uwsgi() + "`").append(" | ")
                     .append(o.help().replace("|", "\\|")).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    /** The table for a terminal ({@code emperor config options}): aligned columns, one option a line. */
+    public String textTable() {
+        List<String[]> rows = new java.util.ArrayList<>();
+        rows.add(new String[] {"OPTION", "TYPE", "SCOPE", "DEFAULT", "UWSGI", "WHAT IT DOES"});
+        for (OptionSpec o : byName.values()) {
+            rows.add(new String[] {o.name(), o.type().displayName(), o.scope().name().toLowerCase(Locale.ROOT),
+                o.defaultValue().isEmpty() ? "-" : o.defaultValue(), o.uwsgi().isEmpty() ? "-" : o.uwsgi(), o.help()});
+        }
+        int[] width = new int[5];
+        for (String[] r : rows) {
+            for (int i = 0; i < width.length; i++) width[i] = Math.max(width[i], r[i].length());
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] r : rows) {
+            for (int i = 0; i < width.length; i++) sb.append(r[i]).append(" ".repeat(width[i] - r[i].length() + 2));
+            sb.append(r[5]).append('\n');
         }
         return sb.toString();
     }
