@@ -111,25 +111,82 @@ public final class ConfigLoader {
     }
 
     /**
-     * The top-level file's own options as written, after its magic variables ({@code %n},
-     * {@code %d}, ...) but before anything else: blocks, includes and placeholders are left
-     * for whoever reads them. What {@code emperor config convert} writes in another format:
-     * the converted file then expands exactly as the original did (next to it, so that its
-     * relative paths still hold).
+     * The top-level file's own options as the user wrote them, for {@code emperor config
+     * convert}: blocks, includes, placeholders and magic variables ({@code %d}, {@code %h},
+     * {@code %k}, ...) are left for whoever reads the result, so that it still means what it
+     * said on another machine. The values are in source form: what a file would hold, before
+     * its magic variables are replaced (a literal {@code %} is {@code %%}); write them with
+     * {@link ConfigWriter#writeSource}. Placed next to the original (same folder, same base
+     * name), the converted file expands exactly as the original did. So a value is kept as
+     * written only where that holds: where it names the file itself ({@code %s}, {@code %e},
+     * {@code %p}, {@code %o}, {@code %i}, {@code %j}: another file has other ones) or where its
+     * text relied on how magic meets the format's own syntax, its expanded value is written
+     * instead.
      */
     public LoadedConfig loadUnexpanded(Path path, String section, List<String> sections) throws ConfigException {
-        if (sections.isEmpty()) throw new IllegalArgumentException("no section to look for");
-        ConfigFormat format = ConfigFormat.of(path).orElseThrow(() -> new ConfigException(Origin.of(path),
+        Engine expanded = unexpandedEngine(path);
+        RawSection done = readUnexpanded(expanded, path, section, sections);
+        RawSection asWritten = null;
+        Engine raw = unexpandedEngine(path);
+        raw.keepMagic();
+        try {
+            asWritten = readUnexpanded(raw, path, section, sections);
+        } catch (ConfigException e) {
+            // the text only parses once its magic is replaced (magic in a section name, say): write it expanded
+        }
+        boolean aligned = asWritten != null && asWritten.options().size() == done.options().size()
+                && java.util.Objects.equals(asWritten.name(), done.name());
+        Path file = fileOf(path);
+        List<OptionValue> values = new ArrayList<>();
+        for (int i = 0; i < done.options().size(); i++) {
+            RawSection.RawOption e = done.options().get(i);
+            String key = Magic.escape(e.key());
+            String value = Magic.escape(e.value());
+            if (aligned) {
+                RawSection.RawOption w = asWritten.options().get(i);
+                if (keepable(w.key(), e.key(), expanded)) key = w.key();
+                if (keepable(w.value(), e.value(), expanded)) value = w.value();
+            }
+            values.add(new OptionValue(key, value, new Origin(file, e.line())));
+        }
+        return new LoadedConfig(file, format(path), done.name(), new OptionModel(values));
+    }
+
+    /** True when {@code written} can stand in a converted file for what the original made of it, {@code result}. */
+    private static boolean keepable(String written, String result, Engine engine) {
+        if (result.isEmpty() && !written.isEmpty()) return false; // an XML element empty only after magic would read as 1
+        for (int i = 0; i < written.length(); i++) {
+            if (written.charAt(i) != '%') continue;
+            if (i + 1 == written.length()) return false; // at the end its meaning depends on what follows in the file
+            char c = written.charAt(++i);
+            // the file's own name and identity differ in the converted file; %[ is a control character no
+            // format holds raw; characters the formats escape would split the pair
+            if ("sepoijSEPOIJ[\"\\<>&".indexOf(c) >= 0 || c < 0x20) return false;
+        }
+        return engine.magic(written).equals(result);
+    }
+
+    private Engine unexpandedEngine(Path path) {
+        return new Engine(environment, workingDirectory != null ? workingDirectory : folderOf(fileOf(path)));
+    }
+
+    private Path fileOf(Path path) {
+        return workingDirectory != null && !path.isAbsolute() ? workingDirectory.resolve(path) : path;
+    }
+
+    private static ConfigFormat format(Path path) throws ConfigException {
+        return ConfigFormat.of(path).orElseThrow(() -> new ConfigException(Origin.of(path),
                 "unknown file type; use .ini, .yaml, .yml, .json or .xml"));
+    }
+
+    private RawSection readUnexpanded(Engine engine, Path path, String section, List<String> sections)
+            throws ConfigException {
+        if (sections.isEmpty()) throw new IllegalArgumentException("no section to look for");
         String given = path.toString();
         String absolute = path.isAbsolute() ? given
                 : (workingDirectory != null ? workingDirectory : Path.of("").toAbsolutePath()) + "/" + given;
-        Path file = workingDirectory != null && !path.isAbsolute() ? workingDirectory.resolve(path) : path;
-        Engine engine = new Engine(environment, workingDirectory != null ? workingDirectory : folderOf(file));
-        RawSection raw = engine.readTop(format, file, given, absolute, section == null || section.isEmpty() ? null : section, sections);
-        List<OptionValue> values = new ArrayList<>();
-        for (RawSection.RawOption o : raw.options()) values.add(new OptionValue(o.key(), o.value(), new Origin(file, o.line())));
-        return new LoadedConfig(file, format, raw.name(), new OptionModel(values));
+        return engine.readTop(format(path), fileOf(path), given, absolute,
+                section == null || section.isEmpty() ? null : section, sections);
     }
 
     /**

@@ -5,26 +5,40 @@ import java.util.List;
 
 /**
  * {@code emperor config convert}: writes options in any of the four formats so that reading
- * the result gives the same options back. Values are written as they are: every {@code %} is
- * doubled (uWSGI replaces {@code %X} in the raw text before anything else), so give it the
- * options of {@link ConfigLoader#loadUnexpanded} to keep the placeholders, includes and
- * blocks of the original, which then expand as they did. What a format cannot carry is
- * refused with the option's origin: in ini, a value with a newline or with leading or
- * trailing blanks (uWSGI trims them) and keys with {@code =}; in XML, keys that are not
- * element names and a non-empty {@code app} (uWSGI's XML reader makes it a mount).
+ * the result gives the same options back. {@link #write} takes literal values (every
+ * {@code %} is doubled: uWSGI replaces {@code %X} in the raw text before anything else);
+ * {@link #writeSource} takes values in source form, as {@link ConfigLoader#loadUnexpanded}
+ * gives them, so that placeholders, includes, blocks and magic variables of the original are
+ * kept and expand as they did. A repeated key is one list in YAML and JSON (neither may hold
+ * a key twice) and repeated lines in ini and XML; YAML is quoted only where a plain scalar
+ * would read differently. What a format cannot carry is refused with the option's origin: in
+ * ini, a value with a newline or with leading or trailing blanks (uWSGI trims them) and keys
+ * with {@code =}; in XML, keys that are not element names and a non-empty {@code app}
+ * (uWSGI's XML reader makes it a mount); in YAML and JSON, a key repeated around options
+ * whose order matters (a block, an include, {@code set}, a {@code %(placeholder)}), which a
+ * list would reorder.
  */
 public final class ConfigWriter {
 
     private ConfigWriter() {
     }
 
-    /** The text of a file holding {@code options} in {@code section} ({@code [uwsgi]}, {@code vassal}: ...). */
+    /** The text of a file holding {@code options} (literal values) in {@code section} ({@code [uwsgi]}, {@code vassal}: ...). */
     public static String write(OptionModel options, ConfigFormat format, String section) throws ConfigException {
+        List<OptionValue> source = new ArrayList<>();
+        for (OptionValue v : options.values()) {
+            source.add(new OptionValue(Magic.escape(v.key()), Magic.escape(v.value()), v.origin()));
+        }
+        return writeSource(new OptionModel(source), format, section);
+    }
+
+    /** The same for options in source form: their {@code %} sequences are written as they are. */
+    public static String writeSource(OptionModel options, ConfigFormat format, String section) throws ConfigException {
         List<ConfigError> errors = new ArrayList<>();
         String text = switch (format) {
             case INI -> ini(options, section, errors);
-            case YAML -> yaml(options, section);
-            case JSON -> json(options, section);
+            case YAML -> yaml(groups(options, errors), section);
+            case JSON -> json(groups(options, errors), section);
             case XML -> xml(options, section, errors);
         };
         if (!errors.isEmpty()) throw new ConfigException(errors);
@@ -32,7 +46,45 @@ public final class ConfigWriter {
     }
 
     private static String magic(String s) {
-        return s.replace("%", "%%");
+        return Magic.escape(s);
+    }
+
+    /** One key and its values, in the order written: a list when there are several. */
+    private record Group(String key, List<OptionValue> values) {
+    }
+
+    /**
+     * The options as YAML and JSON must hold them: each key once. The occurrences of a key
+     * gather where it first appears; that reorders options, which is harmless unless an
+     * option they move across depends on order (file logic, or a placeholder that reads the
+     * options as they stand at that point): then it is an error naming the line.
+     */
+    private static List<Group> groups(OptionModel options, List<ConfigError> errors) {
+        List<OptionValue> all = options.values();
+        java.util.Map<String, Group> byKey = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < all.size(); i++) {
+            OptionValue v = all.get(i);
+            Group g = byKey.get(v.key());
+            if (g == null) {
+                byKey.put(v.key(), new Group(v.key(), new ArrayList<>(List.of(v))));
+                continue;
+            }
+            int previous = all.lastIndexOf(g.values().get(g.values().size() - 1));
+            for (int j = previous + 1; j < i; j++) {
+                if (orderMatters(all.get(j)) || orderMatters(v)) {
+                    errors.add(new ConfigError(v.origin(), "'" + v.key() + "' is repeated after '" + all.get(j).key()
+                            + "', whose order matters (a block, an include, set, or a %(placeholder)); a list would move it:"
+                            + " write ini or xml, or put the '" + v.key() + "' lines together"));
+                    break;
+                }
+            }
+            g.values().add(v);
+        }
+        return List.copyOf(byKey.values());
+    }
+
+    private static boolean orderMatters(OptionValue v) {
+        return Engine.IMMEDIATE.contains(v.key()) || v.key().equals("inherit") || v.value().contains("%(");
     }
 
     private static String ini(OptionModel options, String section, List<ConfigError> errors) {
@@ -49,31 +101,72 @@ public final class ConfigWriter {
             } else if (k.isEmpty() && val.isEmpty()) {
                 errors.add(new ConfigError(v.origin(), "an option with neither name nor value cannot be written in ini"));
             } else {
-                sb.append(magic(k)).append(" = ").append(magic(val)).append('\n');
+                sb.append(k).append(" = ").append(val).append('\n');
             }
         }
         return sb.toString();
     }
 
-    private static String yaml(OptionModel options, String section) {
-        StringBuilder sb = new StringBuilder(quote(magic(section), true)).append(":\n");
-        if (options.isEmpty()) {
-            return quote(magic(section), true) + ": {}\n";
+    private static String yaml(List<Group> groups, String section) {
+        if (groups.isEmpty()) {
+            return yamlScalar(magic(section)) + ": {}\n";
         }
-        for (OptionValue v : options.values()) {
-            sb.append("  ").append(quote(magic(v.key()), true)).append(": ").append(quote(magic(v.value()), true)).append('\n');
+        StringBuilder sb = new StringBuilder(yamlScalar(magic(section))).append(":\n");
+        for (Group g : groups) {
+            sb.append("  ").append(yamlScalar(g.key())).append(':');
+            if (g.values().size() == 1) {
+                sb.append(' ').append(yamlScalar(g.values().get(0).value())).append('\n');
+            } else {
+                sb.append('\n');
+                for (OptionValue v : g.values()) sb.append("    - ").append(yamlScalar(v.value())).append('\n');
+            }
         }
         return sb.toString();
     }
 
-    private static String json(OptionModel options, String section) {
+    /**
+     * A scalar plain where YAML (and our reader) reads it back unchanged, else double-quoted:
+     * plain needs a harmless first character, no ": " or " #", no blank at either end, no
+     * control character, and not a word the reader takes as null.
+     */
+    static String yamlScalar(String s) {
+        return plainYaml(s) ? s : quote(s, true);
+    }
+
+    private static boolean plainYaml(String s) {
+        if (s.isEmpty() || s.equals("~") || s.equalsIgnoreCase("null")) return false;
+        char first = s.charAt(0);
+        if (!(Character.isLetterOrDigit(first) || "_./$(+=^".indexOf(first) >= 0)) return false;
+        char last = s.charAt(s.length() - 1);
+        if (last == ' ' || last == ':') return false;
+        if (s.contains(": ") || s.contains(" #")) return false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029 || c == 0xFEFF || c == '\t') return false;
+            if (Character.isSurrogate(c) || Character.isSpaceChar(c) && c != ' ') return false;
+        }
+        return true;
+    }
+
+    private static String json(List<Group> groups, String section) {
         StringBuilder sb = new StringBuilder("{\n  ").append(quote(magic(section), false)).append(": {");
         String sep = "\n";
-        for (OptionValue v : options.values()) {
-            sb.append(sep).append("    ").append(quote(magic(v.key()), false)).append(": ").append(quote(magic(v.value()), false));
+        for (Group g : groups) {
+            sb.append(sep).append("    ").append(quote(g.key(), false)).append(": ");
+            if (g.values().size() == 1) {
+                sb.append(quote(g.values().get(0).value(), false));
+            } else {
+                sb.append('[');
+                String comma = "";
+                for (OptionValue v : g.values()) {
+                    sb.append(comma).append(quote(v.value(), false));
+                    comma = ", ";
+                }
+                sb.append(']');
+            }
             sep = ",\n";
         }
-        return sb.append(options.isEmpty() ? "}\n}\n" : "\n  }\n}\n").toString();
+        return sb.append(groups.isEmpty() ? "}\n}\n" : "\n  }\n}\n").toString();
     }
 
     /** A double-quoted YAML or JSON string: both read these escapes. */
@@ -128,13 +221,13 @@ public final class ConfigWriter {
                 sb.append("  <app/>\n"); // uWSGI's XML reader: an empty <app> is app = ""
                 continue;
             }
-            sb.append("  <").append(magic(k)).append('>');
+            sb.append("  <").append(k).append('>');
             if (val.isEmpty()) {
                 sb.append("<!---->"); // an empty element would mean "1"; an empty comment as first child reads as ""
             } else {
-                sb.append(magic(escapeXml(val)));
+                sb.append(escapeXml(val));
             }
-            sb.append("</").append(magic(k)).append(">\n");
+            sb.append("</").append(k).append(">\n");
         }
         return sb.append("</").append(section).append(">\n").toString();
     }

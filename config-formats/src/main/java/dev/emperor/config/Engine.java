@@ -83,6 +83,7 @@ final class Engine {
     private final List<ConfigError> deferred = new ArrayList<>();
     // keys a %(key) placeholder or if-opt looked up, and keys set-ph defined: placeholders, not settings
     private final Set<String> placeholders = new java.util.LinkedHashSet<>();
+    private boolean keepMagic;
 
     Engine(Map<String, String> env, Path cwd) {
         this.env = env;
@@ -92,6 +93,17 @@ final class Engine {
 
     List<Entry> entries() {
         return entries;
+    }
+
+    /** From now on files are parsed as written: magic variables stay in the text (for convert). */
+    void keepMagic() {
+        keepMagic = true;
+    }
+
+    /** {@code s} after the first file's magic variables, as its own text would have them. */
+    String magic(String s) {
+        if (first == null) throw new IllegalStateException("no file read yet");
+        return first.apply(s, false).text();
     }
 
     /** Names used as placeholders in this load (looked up by {@code %(...)} or {@code if-opt}, or set with set-ph). */
@@ -163,7 +175,7 @@ final class Engine {
             throw new ConfigException(Origin.of(file), "cannot read: " + e.getMessage());
         }
         if (first == null) first = magic;
-        Magic.Substituted sub = magic.apply(text, format != ConfigFormat.XML);
+        Magic.Substituted sub = keepMagic ? new Magic.Substituted(text, null) : magic.apply(text, format != ConfigFormat.XML);
         RawSection raw = switch (format) {
             case INI -> IniParser.parse(file, sub.text(), wanted, sub);
             case YAML -> TreeParser.parse(file, sub.text(), wanted, sub);

@@ -184,6 +184,11 @@ final class Magic {
         return new Substituted(out.toString(), lines.toArray());
     }
 
+    /** The source text for a literal value: every {@code %} doubled, so that no magic variable is seen in it. */
+    static String escape(String literal) {
+        return literal.replace("%", "%%");
+    }
+
     /** uWSGI's %j: the djb33x hash of the absolute path, as the hex of its bytes in memory (little-endian). */
     static String hash(String path) {
         int h = 5381;

@@ -133,10 +133,14 @@ class IncludeTest {
     }
 
     @Test
-    void loadUnexpandedKeepsWhatTheFileSaysAfterMagicOnly() throws Exception {
-        Path file = write(dir, "app.ini", "[vassal]\ncommand = run %n\nport = $(PORT)\nini = other.ini\nx = %(port)\n");
+    void loadUnexpandedKeepsWhatTheFileSays() throws Exception {
+        Path file = write(dir, "app.ini", "[vassal]\ncommand = run %n on %h with %k cpus\nport = $(PORT)\n"
+                + "ini = %d/other.ini\nx = %(port)\npct = 50%%\nself = %p\nodd = a%zb\n");
         var raw = new ConfigLoader(java.util.Map.of()).loadUnexpanded(file, null, ConfigLoader.VASSAL_SECTIONS);
-        assertThat(pairs(raw)).containsExactly("command=run app", "port=$(PORT)", "ini=other.ini", "x=%(port)");
+        // magic that means the same in a converted file next to this one stays as written (even %z,
+        // which is no variable and removed either way); %p, the file's own path, is written as its value
+        assertThat(pairs(raw)).containsExactly("command=run %n on %h with %k cpus", "port=$(PORT)",
+                "ini=%d/other.ini", "x=%(port)", "pct=50%%", "self=" + file.toRealPath(), "odd=a%zb");
         assertThat(raw.section()).isEqualTo("vassal");
     }
 }

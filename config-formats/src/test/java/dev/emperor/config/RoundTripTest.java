@@ -121,23 +121,27 @@ class RoundTripTest {
             var raw = loader.loadUnexpanded(name, section, List.of("uwsgi"));
             for (ConfigFormat f : ConfigFormat.values()) {
                 String base = name.toString().substring(0, name.toString().lastIndexOf('.'));
+                // next to the original with the same base name: %n, %d and the rest mean the same there
                 Path out = file.resolveSibling(base + "." + f.displayName());
-                if (out.equals(file)) out = file.resolveSibling(base + ".again." + f.displayName());
+                Path aside = file.resolveSibling(name + ".aside");
+                boolean same = out.equals(file);
                 String text;
                 // XML has no named sections (FILE.xml:NAME selects <uwsgi id="NAME">): write <uwsgi>
                 String target = f == ConfigFormat.XML ? "uwsgi" : section != null ? section : raw.section();
                 try {
-                    text = ConfigWriter.write(raw.options(), f, target);
+                    text = ConfigWriter.writeSource(raw.options(), f, target);
                 } catch (ConfigException e) {
-                    refused.add(root.relativize(file) + " -> " + f);
+                    refused.add(root.relativize(file) + " -> " + f + ": " + e.getMessage());
                     continue;
                 }
-                boolean existed = Files.exists(out);
+                boolean existed = !same && Files.exists(out);
                 assertThat(existed).as("%s would overwrite a corpus file", out).isFalse();
+                if (same) Files.move(file, aside);
                 try {
                     Files.writeString(out, text);
                     String back = loader.load(out.getFileName(), section, List.of("uwsgi")).options().show();
-                    if (!back.equals(original)) {
+                    boolean lists = f == ConfigFormat.YAML || f == ConfigFormat.JSON;
+                    if (!back.equals(original) && !(lists && gathered(back).equals(gathered(original)))) {
                         failures.add(root.relativize(file) + " -> " + f + ":\n" + CorpusTest.diff(original, back));
                     }
                     converted++;
@@ -145,13 +149,26 @@ class RoundTripTest {
                     failures.add(root.relativize(file) + " -> " + f + ": " + e.getMessage());
                 } finally {
                     Files.deleteIfExists(out);
+                    if (same) Files.move(aside, file);
                 }
             }
         }
         assertThat(failures).as("conversions that changed show()").isEmpty();
-        // ini and XML cannot carry every name and value (see ConfigWriter); YAML and JSON carry all
-        assertThat(refused).allSatisfy(r -> assertThat(r).matches(".* -> (INI|XML)"));
-        assertThat(refused).hasSizeLessThan(20);
+        // ini and XML cannot carry every name and value (see ConfigWriter); YAML and JSON carry all,
+        // except a key repeated around options whose order matters (a list would move it)
+        assertThat(refused).allSatisfy(r -> assertThat(r).matches("(?s).* -> (INI|XML): .*|.* -> (YAML|JSON): .*whose order matters.*"));
+        assertThat(refused.stream().filter(r -> r.matches("(?s).* -> (INI|XML): .*"))).hasSizeLessThan(20);
         assertThat(converted).isGreaterThan(500);
+    }
+
+    /** show() with each key's lines gathered where the key first appears: what a YAML or JSON list keeps. */
+    private static String gathered(String show) {
+        java.util.Map<String, StringBuilder> byKey = new java.util.LinkedHashMap<>();
+        for (String line : show.lines().toList()) {
+            int eq = line.indexOf(" = ");
+            String key = eq < 0 ? line : line.substring(0, eq);
+            byKey.computeIfAbsent(key, k -> new StringBuilder()).append(line).append('\n');
+        }
+        return String.join("", byKey.values());
     }
 }
