@@ -152,6 +152,21 @@ public final class ConfigLoader {
         return new LoadedConfig(file, format(path), done.name(), new OptionModel(values));
     }
 
+    /**
+     * The top-level file's own options exactly as written: not even magic variables are
+     * replaced ({@code date +%T} stays so). For warnings about what uWSGI's {@code %}
+     * expansion does to a value; fails when the text only parses once its magic is replaced.
+     */
+    public LoadedConfig loadAsWritten(Path path, String section, List<String> sections) throws ConfigException {
+        Engine raw = unexpandedEngine(path);
+        raw.keepMagic();
+        RawSection read = readUnexpanded(raw, path, section, sections);
+        Path file = fileOf(path);
+        List<OptionValue> values = new ArrayList<>();
+        for (RawSection.RawOption o : read.options()) values.add(new OptionValue(o.key(), o.value(), new Origin(file, o.line())));
+        return new LoadedConfig(file, format(path), read.name(), new OptionModel(values));
+    }
+
     /** True when {@code written} can stand in a converted file for what the original made of it, {@code result}. */
     private static boolean keepable(String written, String result, Engine engine) {
         if (result.isEmpty() && !written.isEmpty()) return false; // an XML element empty only after magic would read as 1

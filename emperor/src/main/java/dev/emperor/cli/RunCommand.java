@@ -161,7 +161,7 @@ final class RunCommand implements Callable<Integer> {
      * EMPEROR_* variables, then the command line. A vassal option among them is refused with
      * the reason (it would not reach any vassal).
      */
-    private EmperorSettings settings() {
+    EmperorSettings settings() {
         ConfigLoader loader = ConfigLoader.withSystemEnvironment();
         List<OptionValue> fromFiles = new ArrayList<>();
         List<String> problems = new ArrayList<>();
