@@ -37,7 +37,7 @@ public final class CommandCheck {
                 if (dir.isEmpty()) continue;
                 Path p = directory.resolve(dir).resolve(program);
                 if (Files.isRegularFile(p) && Files.isExecutable(p)) return Optional.empty();
-                foundNotExecutable |= Files.exists(p);
+                foundNotExecutable |= Files.isRegularFile(p);
             }
             return Optional.of("program '" + program + "' " + (foundNotExecutable ? "is on PATH but not executable"
                     : "not found") + " (PATH=" + searchPath + ")");
