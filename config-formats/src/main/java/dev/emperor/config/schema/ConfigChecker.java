@@ -52,7 +52,7 @@ public final class ConfigChecker {
             if (spec.isEmpty() && config.placeholders().contains(key)) continue; // defines a %(key) placeholder
             if (spec.isPresent()) {
                 errors.add(new ConfigError(v.origin(), "'" + key + "' is an emperor option and does nothing in a vassal "
-                        + "file; set it in the emperor's configuration (emperor run --" + key + ", or its settings file)"));
+                        + "file; set it in the emperor's configuration (emperor run --" + spec.get().name() + ", or its settings file)"));
             } else {
                 errors.add(new ConfigError(v.origin(), "unknown option '" + key + "'" + didYouMean(key, Scope.VASSAL)));
             }

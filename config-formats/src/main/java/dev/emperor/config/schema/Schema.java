@@ -134,8 +134,12 @@ public final class Schema {
 
     /** " (did you mean 'x'?)" when an option of {@code scope} is within two edits of {@code key}, else "". */
     public String suggestion(String key, Scope scope) {
-        return closest(key, options(scope).stream().map(OptionSpec::name).toList())
-                .map(n -> " (did you mean '" + n + "'?)").orElse("");
+        List<String> names = new java.util.ArrayList<>();
+        for (OptionSpec o : options(scope)) {
+            names.add(o.name());
+            if (o.hasAlias()) names.add(o.uwsgi()); // a near miss of uWSGI's name is meant as that
+        }
+        return closest(key, names).map(n -> " (did you mean '" + n + "'?)").orElse("");
     }
 
     /** The closest known option within two edits among {@code candidates}, if any. */

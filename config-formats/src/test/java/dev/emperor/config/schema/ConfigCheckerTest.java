@@ -235,5 +235,6 @@ class ConfigCheckerTest {
         assertThat(schema.suggestion("throtle", Scope.EMPEROR)).isEqualTo(" (did you mean 'throttle'?)");
         assertThat(schema.suggestion("throtle", Scope.VASSAL)).isEmpty();
         assertThat(schema.suggestion("zzzzzzzz", Scope.VASSAL)).isEmpty();
+        assertThat(schema.suggestion("emperor-throtle", Scope.EMPEROR)).isEqualTo(" (did you mean 'emperor-throttle'?)");
     }
 }
