@@ -80,8 +80,9 @@ final class ConfigCommand {
         } else if (!shell) {
             String path = settings.environment().getOrDefault("PATH", System.getenv().getOrDefault("PATH", ""));
             CommandCheck.program(settings.argv().get(0), settings.directory(), path)
-                    .ifPresent(p -> out.add(warning(at, "command: " + p + "; the emperor would retry it with backoff"
-                            + " and then mark the vassal failed")));
+                    .ifPresent(p -> out.add(warning(at, (command.isPresent() ? "command: " : "a [uwsgi] file without"
+                            + " 'command' runs uwsgi: ") + p + "; the emperor would retry it with backoff and then mark"
+                            + " the vassal failed")));
         }
         if (shell) {
             try {
