@@ -249,7 +249,7 @@ public final class Emperor {
         for (VassalFile file : found.values()) {
             Entry entry = vassals.get(file.name());
             if (entry == null) {
-                entry = new Entry(new Vassal(file.name(), file.path(), host), file);
+                entry = new Entry(new Vassal(file.name(), file.path(), host, vassalDefaults()), file);
                 vassals.put(file.name(), entry);
                 load(entry);
             } else if (entry.removed) {
@@ -336,6 +336,11 @@ public final class Emperor {
         }
         sweepPending.clear();
         if (shuttingDown) exitWhenDone(0);
+    }
+
+    private dev.emperor.vassal.VassalDefaults vassalDefaults() {
+        return new dev.emperor.vassal.VassalDefaults(settings.throttle(), settings.requiredHeartbeat(), agentJar,
+                settings.logDir());
     }
 
     private void load(Entry entry) {
@@ -649,11 +654,6 @@ public final class Emperor {
         }
 
         @Override
-        public Path defaultLogFile(String vassalName) {
-            return settings.logDir().resolve(vassalName + ".log");
-        }
-
-        @Override
         public LogTarget logTarget(String vassalName, Path file, long maxBytes) {
             LogTarget t = logs.get(vassalName);
             if (t == null || !t.file().equals(file.toAbsolutePath().normalize()) || t.maxBytes() != maxBytes) {
@@ -664,18 +664,8 @@ public final class Emperor {
         }
 
         @Override
-        public Optional<Path> agentJar() {
-            return agentJar;
-        }
-
-        @Override
         public boolean isStopped(long pid) {
             return ProcStat.state(pid) == 'T' || ProcStat.state(pid) == 't';
-        }
-
-        @Override
-        public Duration requiredHeartbeat() {
-            return settings.requiredHeartbeat();
         }
 
         @Override
@@ -691,11 +681,6 @@ public final class Emperor {
         public String recentOutput(String vassalName, String prefix, long sinceWallMs) {
             LogTarget t = logs.get(vassalName);
             return t == null ? "" : t.recent(prefix, sinceWallMs);
-        }
-
-        @Override
-        public Throttle throttle() {
-            return settings.throttle();
         }
 
         @Override

@@ -46,7 +46,7 @@ class VassalTest {
     }
 
     final FakeHost host = new FakeHost();
-    final Vassal vassal = new Vassal("web", FILE, host);
+    Vassal vassal = new Vassal("web", FILE, host, host.defaults());
 
     /** Settings as VassalSettings.from makes them from {@code key=value} lines (command defaults to a server). */
     static VassalSettings settings(String... keyValues) {
@@ -215,8 +215,9 @@ class VassalTest {
     }
 
     @Test
-    void theBackoffUsesTheHostsThrottleAndItsCap() {
+    void theBackoffUsesTheEmperorsThrottleAndItsCap() {
         host.throttle = new Throttle(Duration.ofMillis(100), Duration.ofMillis(250));
+        vassal = new Vassal("web", FILE, host, host.defaults()); // defaults are handed over at creation
         load(settings());
         List<Duration> delays = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
