@@ -38,7 +38,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -57,13 +56,12 @@ public final class Vassal {
     private static final System.Logger LOG = System.getLogger("emperor.vassal");
     /** The slot id of the preload step, which runs before the workers. */
     static final int PRELOAD = WorkerSlot.PRELOAD;
-    /** Time a JVM gets to print its thread dump after SIGQUIT before it is killed. */
-    static final Duration DUMP_WAIT = Duration.ofMillis(500);
 
     private final String name;
     private final Path configFile;
     private final VassalHost host;
     private final VassalDefaults defaults;
+    private final WorkerWatchdog watchdog;
 
     private VassalState state = INVALID;
     private boolean announced;
@@ -93,6 +91,7 @@ public final class Vassal {
         this.configFile = configFile;
         this.host = host;
         this.defaults = defaults;
+        this.watchdog = new WorkerWatchdog(this, host, defaults);
     }
 
     public String name() {
@@ -132,7 +131,7 @@ public final class Vassal {
         int restartsBefore = restarts;
         switch (event) {
             // First: a thousand a second with many workers, and cases are tried in order.
-            case Heartbeat e -> onHeartbeat(e);
+            case Heartbeat e -> watchdog.onHeartbeat(e);
             case ConfigLoaded e -> onConfigLoaded(e.settings());
             case ConfigInvalid e -> onConfigInvalid(e.error());
             case StopRequested e -> onStop(e.reason());
@@ -142,13 +141,13 @@ public final class Vassal {
             case StopDeadline e -> onStopDeadline(e);
             case BackoffElapsed e -> onBackoffElapsed(e);
             case ReplaceWorker e -> onReplaceWorker(e);
-            case AgentConnected e -> onAgentConnected(e);
+            case AgentConnected e -> watchdog.onAgentConnected(e);
             case AgentReady e -> onAgentReady(e);
             case AgentReload e -> onAgentReload(e);
-            case AgentNote e -> onAgentNote(e);
-            case AgentDisconnected e -> onAgentDisconnected(e);
-            case HeartbeatDeadline e -> onHeartbeatDeadline(e);
-            case HungKill e -> onHungKill(e);
+            case AgentNote e -> watchdog.onAgentNote(e);
+            case AgentDisconnected e -> watchdog.onAgentDisconnected(e);
+            case HeartbeatDeadline e -> watchdog.onHeartbeatDeadline(e);
+            case HungKill e -> watchdog.onHungKill(e);
         }
         // The hot path: a heartbeat (a thousand a second) or a deadline re-arming itself
         // changes nothing the host keeps besides telemetry, which goes by host.telemetry.
@@ -437,58 +436,7 @@ public final class Vassal {
     }
 
 
-    // ---- the agent: heartbeats, readiness, hung and deadlocked workers -----------------------
-
-    private void onAgentConnected(AgentConnected e) {
-        WorkerSlot w = worker(e.workerId(), e.workerPid());
-        if (w == null) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED -> {
-                w.health.agentPid = e.agentPid();
-                w.health.diagnosis = null;
-                log(Level.INFO, w.label() + ": agent connected from pid " + e.agentPid()
-                        + (e.agentPid() != w.pid ? " (a process the worker started)" : "")
-                        + (e.runtime() == null || e.runtime().isEmpty() ? "" : ", " + e.runtime()));
-            }
-            case INVALID, STOPPED -> {
-                // no workers here
-            }
-        }
-    }
-
-    private void onHeartbeat(Heartbeat e) {
-        WorkerSlot w = worker(e.workerId(), e.workerPid());
-        if (w == null) return;
-        long now = host.nowMillis();
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING -> {
-                if (w.state == WorkerState.STOPPING) {
-                    recordBeat(w, e, now);
-                    return;
-                }
-                boolean first = w.health.beats == 0;
-                recordBeat(w, e, now);
-                if (w.health.hung) {
-                    log(Level.INFO, w.label() + " sends heartbeats again");
-                    w.health.hung = false;
-                }
-                // One timer per worker, moved only when it would fire too late; a beat that
-                // arrives in time costs no timer work (the deadline re-arms itself when it fires).
-                long silence = requiredSilence(w).toMillis();
-                if (w.deadlineDueMono == 0 || w.deadlineDueMono > now + silence) {
-                    armHeartbeatDeadline(w, Duration.ofMillis(silence));
-                }
-                checkDeadlock(w);
-                if (first && w.state == WorkerState.STARTING && w.settings.heartbeat().isPositive()) {
-                    becomeReady(w, "first heartbeat");
-                }
-            }
-            case STOPPING, FAILED -> recordBeat(w, e, now);
-            case INVALID, STOPPED -> {
-                // no workers here
-            }
-        }
-    }
+    // ---- the agent: readiness and reload requests (heartbeats: WorkerWatchdog) ----------------
 
     private void onAgentReady(AgentReady e) {
         WorkerSlot w = worker(e.workerId(), e.workerPid());
@@ -514,123 +462,8 @@ public final class Vassal {
         }
     }
 
-    private void onAgentNote(AgentNote e) {
-        WorkerSlot w = worker(e.workerId(), e.workerPid());
-        if (w == null) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED -> {
-                Level level = switch (e.severity()) {
-                    case "error" -> Level.ERROR;
-                    case "warning" -> Level.WARNING;
-                    default -> Level.INFO;
-                };
-                log(level, w.label() + " says: " + e.message());
-                w.health.lastNote = e.severity() + ": " + e.message();
-            }
-            case INVALID, STOPPED -> {
-                // no workers here
-            }
-        }
-    }
-
-    private void onAgentDisconnected(AgentDisconnected e) {
-        WorkerSlot w = worker(e.workerId(), e.workerPid());
-        if (w == null) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED, INVALID, STOPPED -> {
-                if (e.agentPid() == w.health.agentPid) w.health.agentPid = 0;
-                log(Level.DEBUG, w.label() + ": agent of pid " + e.agentPid() + " disconnected (" + e.why() + ")");
-            }
-        }
-    }
-
-    private void onHeartbeatDeadline(HeartbeatDeadline e) {
-        WorkerSlot w = worker(e.workerId(), e.workerPid());
-        if (w == null || e.generation() != w.heartbeatGeneration || w.state == WorkerState.STOPPING) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING -> {
-                if (w.health.beats == 0) {
-                    w.health.diagnosis = w.health.silentDiagnosis(w.settings);
-                    log(Level.WARNING, w.label() + " (pid " + w.pid + "): " + w.health.diagnosis);
-                    if (w.state == WorkerState.STARTING) becomeReady(w, "no heartbeat within heartbeat-grace");
-                    return;
-                }
-                long silentMs = host.nowMillis() - w.health.lastBeatMono;
-                long required = requiredSilence(w).toMillis();
-                if (silentMs < required) { // beats came in since it was set: wait for the rest
-                    armHeartbeatDeadline(w, Duration.ofMillis(required - silentMs));
-                    return;
-                }
-                w.deadlineDueMono = 0;
-                w.health.hung = true;
-                beginKill(w, "hung: no heartbeat for " + seconds(silentMs) + " (required-heartbeat is "
-                        + seconds(defaults.requiredHeartbeat().toMillis()) + ")" + w.health.lastBeatDetail());
-            }
-            case STOPPING, FAILED, INVALID, STOPPED -> {
-                // being stopped anyway
-            }
-        }
-    }
-
-    private void onHungKill(HungKill e) {
-        WorkerSlot w = worker(e.workerId(), e.workerPid());
-        if (w == null || w.state == WorkerState.STOPPING) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING -> {
-                String evidence = host.recentOutput(name, "[" + w.label() + "] ", w.dumpRequestedWall);
-                w.lastRestart = new WorkerStatus.RestartRecord(e.reason(), host.wallMillis(),
-                        evidence.isEmpty() ? "no output after SIGQUIT (a stopped or non-JVM process prints no thread dump)"
-                                : evidence);
-                restarts++;
-                w.restarts++;
-                log(Level.WARNING, w.label() + " (pid " + w.pid + ") " + e.reason() + "; killing it"
-                        + (evidence.isEmpty() ? "" : " (thread dump kept in /stats and in the log)"));
-                stopWorker(w, true);
-                host.signalGroup(w.pid, Signal.KILL); // a hung process will not honour a polite stop
-            }
-            case STOPPING, FAILED, INVALID, STOPPED -> {
-                // being stopped anyway
-            }
-        }
-    }
-
-    /** Asks the worker's JVM for a thread dump (SIGQUIT), then kills it once the dump is in. */
-    private void beginKill(WorkerSlot w, String reason) {
-        w.heartbeatDeadline.cancel();
-        w.deadlineDueMono = 0;
-        long target = w.health.agentPid > 0 ? w.health.agentPid : w.pid;
-        w.dumpRequestedWall = host.wallMillis();
-        if (host.isStopped(target)) {
-            // A stopped process prints nothing: do not wait for a dump that cannot come.
-            host.schedule(this, Duration.ZERO, new HungKill(w.id, w.pid, reason + "; the process was stopped"
-                    + " (SIGSTOP or a debugger)"));
-            return;
-        }
-        log(Level.WARNING, w.label() + " (pid " + w.pid + ") " + reason + "; asking pid " + target
-                + " for a thread dump (SIGQUIT)");
-        host.signal(target, Signal.QUIT);
-        host.schedule(this, DUMP_WAIT, new HungKill(w.id, w.pid, reason));
-    }
-
-    private void recordBeat(WorkerSlot w, Heartbeat e, long now) {
-        w.health.record(e, now, w.settings.heartbeat());
-        if (w.pid != 0 && !e.telemetry().isEmpty()) host.telemetry(this, w.id, e.telemetry());
-    }
-
-    private void checkDeadlock(WorkerSlot w) {
-        long deadlocked = w.health.newlyDeadlocked();
-        if (deadlocked == 0) return;
-        String what = "deadlocked: " + deadlocked + " thread(s) reported in " + WorkerHealth.DEADLOCK_BEATS
-                + " heartbeats in a row";
-        if (w.settings.restartOnDeadlock()) {
-            beginKill(w, what);
-        } else {
-            log(Level.ERROR, w.label() + " (pid " + w.pid + ") " + what
-                    + "; set restart-on-deadlock = true to restart it automatically");
-        }
-    }
-
-    private void becomeReady(WorkerSlot w, String why) {
+    /** A worker proved it is ready (first heartbeat, the app said so, or the grace is over). */
+    void becomeReady(WorkerSlot w, String why) {
         w.readyTimer.cancel();
         markReady(w);
         switch (state) {
@@ -646,18 +479,6 @@ public final class Vassal {
                 // nothing waits for it
             }
         }
-    }
-
-    private Duration requiredSilence(WorkerSlot w) {
-        return WorkerHealth.requiredSilence(defaults.requiredHeartbeat(), w.settings.heartbeat());
-    }
-
-    private void armHeartbeatDeadline(WorkerSlot w, Duration after) {
-        w.heartbeatDeadline.cancel();
-        w.deadlineDueMono = 0;
-        w.deadlineDueMono = host.nowMillis() + after.toMillis();
-        w.heartbeatGeneration = ++generation;
-        w.heartbeatDeadline = host.scheduleCoarse(this, after, new HeartbeatDeadline(w.id, w.pid, w.heartbeatGeneration));
     }
 
     // ---- actions ----------------------------------------------------------------------------
@@ -823,7 +644,7 @@ public final class Vassal {
             if (w.id != PRELOAD) {
                 if (s.heartbeat().isPositive()) {
                     // Ready at the first heartbeat; a slow start is not a hang (heartbeat-grace).
-                    armHeartbeatDeadline(w, s.heartbeatGrace());
+                    watchdog.armHeartbeatDeadline(w, s.heartbeatGrace());
                 } else {
                     w.readyTimer = host.schedule(this, s.readyAfter(), new WorkerReady(w.id, w.pid));
                 }
@@ -892,7 +713,7 @@ public final class Vassal {
         }
     }
 
-    private void stopWorker(WorkerSlot w, boolean replace) {
+    void stopWorker(WorkerSlot w, boolean replace) {
         w.readyTimer.cancel();
         w.heartbeatDeadline.cancel();
         w.deadlineDueMono = 0;
@@ -950,6 +771,21 @@ public final class Vassal {
         } else if (before != next) {
             log(Level.INFO, before.label() + " -> " + next.label() + " (" + why + ")");
         }
+    }
+
+    /** One unplanned restart of slot {@code w} (it died, or was killed as hung). */
+    void countRestart(WorkerSlot w) {
+        restarts++;
+        w.restarts++;
+    }
+
+    long nextGeneration() {
+        return ++generation;
+    }
+
+    /** The slot {@code id} if {@code pid} is its live process, else null (a stale event). */
+    WorkerSlot slot(int id, long pid) {
+        return worker(id, pid);
     }
 
     private WorkerSlot worker(int id, long pid) {
