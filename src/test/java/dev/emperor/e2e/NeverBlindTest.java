@@ -27,12 +27,13 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packaged emperor under a small file descriptor limit (256, as {@code prlimit} sets it
- * for the java command) with more vassals than fit: it never goes blind. The vassals that do
- * not fit wait with a clear error, removed files stop their vassals, the waiting ones start
- * once descriptors are free, and no process of a removed vassal is left.
+ * The packaged emperor never goes blind. Under a small file descriptor limit (256, as
+ * {@code prlimit} sets it for the java command) with more vassals than fit, the vassals that
+ * do not fit wait with a clear error, removed files stop their vassals, the waiting ones start
+ * once descriptors are free, and no process of a removed vassal is left. A Kubernetes
+ * ConfigMap update (a rename of {@code ..data}) is seen at once and reloads only what changed.
  */
-class FdLimitTest extends EmperorTestBase {
+class NeverBlindTest extends EmperorTestBase {
 
     private static final int LIMIT = 256;
     private static final int VASSALS = 90;
@@ -73,9 +74,9 @@ class FdLimitTest extends EmperorTestBase {
         assertThat(stats.path("emperor").path("fds_in_use").asInt()).isBetween(1, LIMIT);
         assertThat(stats.path("emperor").path("internal_errors").asLong()).isZero();
         Map<String, JsonNode> first = vassals(url);
-        long waiting = first.values().stream().filter(FdLimitTest::isWaiting).count();
+        long waiting = first.values().stream().filter(NeverBlindTest::isWaiting).count();
         assertThat(waiting).as("vassals held back by the descriptor budget").isPositive();
-        assertThat(first.values().stream().filter(FdLimitTest::isWaiting).findFirst().orElseThrow()
+        assertThat(first.values().stream().filter(NeverBlindTest::isWaiting).findFirst().orElseThrow()
                 .path("error").asText()).matches("file descriptor limit reached \\(\\d+ of " + LIMIT
                 + " in use\\); raise LimitNOFILE");
 
@@ -89,7 +90,7 @@ class FdLimitTest extends EmperorTestBase {
         await("the removed vassals gone and the rest running").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(200)).until(() -> {
                     Map<String, JsonNode> v = vassals(url);
-                    return v.size() == VASSALS - REMOVED && v.values().stream().allMatch(FdLimitTest::isRunning);
+                    return v.size() == VASSALS - REMOVED && v.values().stream().allMatch(NeverBlindTest::isRunning);
                 });
         Map<String, JsonNode> now = vassals(url);
         for (int i = REMOVED; i < VASSALS; i++) {
@@ -107,6 +108,42 @@ class FdLimitTest extends EmperorTestBase {
         assertThat(Processes.withMarker(marker).stream().map(ProcessHandle::pid).toList())
                 .containsExactlyInAnyOrderElementsOf(live);
         assertThat(stats(url).path("emperor").path("directories").get(0).path("listable").asBoolean()).isTrue();
+    }
+
+    @Test
+    void aConfigMapUpdateIsSeenAtOnceAndReloadsOnlyTheFilesThatChanged() throws Exception {
+        Path v1 = configMapVersion("..2026_12_02_08_00_00.001", "1");
+        Files.createSymbolicLink(vassals.resolve("..data"), v1.getFileName());
+        Files.createSymbolicLink(vassals.resolve("app.ini"), Path.of("..data/app.ini"));
+        Files.createSymbolicLink(vassals.resolve("other.ini"), Path.of("..data/other.ini"));
+        EmperorProcess e = emperor("--rescan", "3600"); // only inotify can see the update in time
+        e.awaitState("app", "running");
+        e.awaitState("other", "running");
+        long app = e.pids("app").get(0);
+        long other = e.pids("other").get(0);
+        assertThat(e.stats().path("vassals")).hasSize(2); // dot entries are never vassals
+
+        // kubelet's update: a new timestamped directory, a new ..data renamed over the old one.
+        Path v2 = configMapVersion("..2026_12_02_08_05_00.002", "2");
+        Path tmpLink = Files.createSymbolicLink(vassals.resolve("..data_tmp"), v2.getFileName());
+        Files.move(tmpLink, vassals.resolve("..data"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        await("app reloaded onto the new version").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                .until(() -> !e.pids("app").isEmpty() && e.pids("app").get(0) != app
+                        && e.vassal("app").map(v -> v.path("state").asText().equals("running")).orElse(false));
+        assertThat(e.pids("other")).containsExactly(other);
+        assertThat(Processes.alive(other)).isTrue();
+        await("the old app worker gone").atMost(Duration.ofSeconds(10)).until(() -> !Processes.alive(app));
+    }
+
+    /** One ConfigMap version: app.ini's content differs per version, other.ini's does not. */
+    private Path configMapVersion(String dirName, String version) throws IOException {
+        Path dir = Files.createDirectory(vassals.resolve(dirName));
+        Files.writeString(dir.resolve("app.ini"), "[vassal]\ncommand = sleep " + marker + "\nready-after = 0.2\n"
+                + "env = VERSION=" + version + "\n");
+        Files.writeString(dir.resolve("other.ini"), "[vassal]\ncommand = sleep " + marker + "\nready-after = 0.2\n");
+        return dir;
     }
 
     private static boolean isRunning(JsonNode v) {
