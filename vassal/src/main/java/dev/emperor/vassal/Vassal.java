@@ -28,7 +28,6 @@ import dev.emperor.vassal.VassalEvent.WorkerExited;
 import dev.emperor.vassal.VassalEvent.WorkerReady;
 import dev.emperor.vassal.process.ExitStatus;
 import dev.emperor.vassal.process.LaunchException;
-import dev.emperor.vassal.process.LaunchSpec;
 import dev.emperor.vassal.process.LogTarget;
 import dev.emperor.vassal.process.Signal;
 import java.lang.System.Logger.Level;
@@ -36,9 +35,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One vassal and its workers, driven by {@link VassalEvent}s. Not thread-safe by design: the
@@ -62,6 +59,7 @@ public final class Vassal {
     private final VassalHost host;
     private final VassalDefaults defaults;
     private final WorkerWatchdog watchdog;
+    private final SlotLauncher launcher;
 
     private VassalState state = INVALID;
     private boolean announced;
@@ -92,6 +90,7 @@ public final class Vassal {
         this.host = host;
         this.defaults = defaults;
         this.watchdog = new WorkerWatchdog(this, host, defaults);
+        this.launcher = new SlotLauncher(this, host, defaults);
     }
 
     public String name() {
@@ -621,26 +620,9 @@ public final class Vassal {
     }
 
     private void spawn(WorkerSlot w, VassalSettings s) {
-        Map<String, String> env = new HashMap<>(host.baseEnvironment(name, Math.max(1, w.id)));
-        env.putAll(s.environment());
-        if (s.agent() && w.id != PRELOAD) {
-            // Every JVM the worker starts loads the agent; the emperor tells which one is the worker.
-            defaults.agentJar().ifPresent(jar -> env.merge("JAVA_TOOL_OPTIONS", "-javaagent:" + jar,
-                    (old, add) -> old.isBlank() ? add : old + " " + add));
-        }
-        Path logFile = s.logFile().orElseGet(() -> defaults.defaultLogFile(name));
-        log = host.logTarget(name, logFile, s.logMaxBytes());
-        List<String> argv = w.id == PRELOAD ? s.reload().preload().orElseThrow() : s.argv();
+        log = launcher.logFor(s);
         try {
-            w.pid = host.launch(new LaunchSpec(argv, env, s.directory(), log, "[" + w.label() + "] ", s.limits()));
-            w.settings = s;
-            w.state = WorkerState.STARTING;
-            w.ready = false;
-            w.startedMono = host.nowMillis();
-            w.startedWall = host.wallMillis();
-            host.watchExit(this, w.id, w.pid);
-            w.deadlineDueMono = 0;
-            w.health.reset();
+            launcher.launch(w, s, log);
             if (w.id != PRELOAD) {
                 if (s.heartbeat().isPositive()) {
                     // Ready at the first heartbeat; a slow start is not a hang (heartbeat-grace).
@@ -649,12 +631,8 @@ public final class Vassal {
                     w.readyTimer = host.schedule(this, s.readyAfter(), new WorkerReady(w.id, w.pid));
                 }
             }
-            w.launchError = null;
             log(Level.INFO, w.label() + " started (pid " + w.pid + ")");
         } catch (LaunchException e) {
-            w.pid = 0;
-            w.settings = s;
-            w.launchError = "cannot start " + w.label() + ": " + e.getMessage();
             if (w.id == PRELOAD) {
                 vassalFailures++;
                 if (!giveUpIfTooMany(vassalFailures, "preload could not be started: " + e.getMessage())) {
