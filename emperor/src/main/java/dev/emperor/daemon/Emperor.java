@@ -87,7 +87,7 @@ public final class Emperor {
         this.metrics = new VassalMetrics(registry);
         this.budget = FdBudget.ofThisProcess();
         Reconciler[] table = new Reconciler[1]; // the gate and the host look vassals up in the reconciler
-        this.gate = new AgentGate(name -> table[0].find(name));
+        this.gate = new AgentGate(name -> table[0].kept(name));
         this.host = new LoopHost(loop, launcher, reaper, metrics, gate, workerEnvironment(settings),
                 settings.agentSocket());
         this.reconciler = new Reconciler(settings.sources(), loader, settings.vassalDefaults(), host,

@@ -89,18 +89,15 @@ public final class EventLoop {
 
     /**
      * Runs one handler. Whatever it throws is a bug, not a user mistake: it is logged with the
-     * event and the stack trace, counted, and every other vassal keeps going (an uncaught
-     * throwable would end this thread, and with it every worker's parent-death signal). The
-     * exception is {@link VirtualMachineError} other than {@link StackOverflowError}: after an
-     * OutOfMemoryError or an InternalError the JVM's state cannot be trusted, so it propagates
-     * and the JVM's -XX:+ExitOnOutOfMemoryError or the service manager restart the emperor.
+     * event and the stack trace, counted, and every other vassal keeps going. That includes
+     * every {@link VirtualMachineError}: the executor runs each event inside a FutureTask, which
+     * would keep a rethrown one to itself, so rethrowing would only make it silent. An
+     * OutOfMemoryError normally never gets here: {@code -XX:+ExitOnOutOfMemoryError} (the
+     * launcher's) ends the JVM where it is raised, and the service manager restarts it.
      */
     private void dispatch(EmperorEvent event) {
         try {
             handler.accept(event);
-        } catch (VirtualMachineError e) {
-            if (!(e instanceof StackOverflowError)) throw e;
-            internalError(event, e);
         } catch (Throwable e) {
             internalError(event, e);
         }

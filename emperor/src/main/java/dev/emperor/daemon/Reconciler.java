@@ -252,6 +252,12 @@ final class Reconciler {
         return e == null || e.removed ? Optional.empty() : Optional.of(e.vassal);
     }
 
+    /** The vassal kept under this name, also while it stops after its file went (its agents still talk). */
+    Optional<Vassal> kept(String name) {
+        Entry e = vassals.get(name);
+        return e == null ? Optional.empty() : Optional.of(e.vassal);
+    }
+
     /** Whether {@code vassal} is the one this reconciler keeps under its name (not a stopped predecessor). */
     boolean isCurrent(Vassal vassal) {
         Entry e = vassals.get(vassal.name());

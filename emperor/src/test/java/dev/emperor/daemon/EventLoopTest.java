@@ -53,6 +53,7 @@ class EventLoopTest {
                     case "boom" -> throw new IllegalStateException("a bug in a handler");
                     case "assert" -> throw new AssertionError("an Error, not an Exception");
                     case "deep" -> throw new StackOverflowError();
+                    case "internal" -> throw new InternalError("a VirtualMachineError");
                     default -> handledAfter.complete(s.reason());
                 }
             }
@@ -61,12 +62,13 @@ class EventLoopTest {
         loop.post(new Shutdown("boom"));
         loop.post(new Shutdown("assert"));
         loop.post(new Shutdown("deep"));
+        loop.post(new Shutdown("internal"));
         loop.post(new Shutdown("after"));
 
         assertThat(handledAfter.get(10, TimeUnit.SECONDS)).isEqualTo("after");
-        assertThat(loop.internalErrors()).isEqualTo(3);
+        assertThat(loop.internalErrors()).isEqualTo(4);
         assertThat(records).filteredOn(r -> r.getMessage().startsWith("internal error while handling"))
-                .hasSize(3)
+                .hasSize(4)
                 .allSatisfy(r -> assertThat(r.getThrown()).isNotNull())
                 .anySatisfy(r -> {
                     assertThat(r.getMessage()).contains("Shutdown[reason=boom]");
