@@ -150,19 +150,20 @@ final class Reconciler {
         return found;
     }
 
-    /** A new vassal file: started if its workers fit the descriptor budget, else held. */
+    /**
+     * A new vassal file: started if its workers fit the descriptor budget, else held. A held
+     * file is read again at each scan (an include it names may have changed meanwhile).
+     */
     private void admit(VassalFile file) {
         Held waiting = held.get(file.name());
-        VassalEvent event = waiting != null && !waiting.file.changedTo(file) ? waiting.loaded : read(file);
+        VassalEvent event = read(file);
         if (event instanceof VassalEvent.ConfigLoaded loaded && !budget.admit(FdBudget.cost(loaded.settings()))) {
             String why = budget.refusal();
             if (waiting == null) {
                 LOG.log(Level.WARNING, "vassal " + file.name() + ": not started: " + why
                         + "; it starts by itself when descriptors are free");
-                held.put(file.name(), new Held(file, loaded, why, wallClock.getAsLong()));
-            } else {
-                held.put(file.name(), new Held(file, loaded, why, waiting.sinceMs));
             }
+            held.put(file.name(), new Held(file, why));
             return;
         }
         if (held.remove(file.name()) != null) {
@@ -324,8 +325,8 @@ final class Reconciler {
         }
     }
 
-    /** A valid vassal waiting for descriptors: its file, its parsed settings and why it waits. */
-    private record Held(VassalFile file, VassalEvent.ConfigLoaded loaded, String error, long sinceMs) {
+    /** A valid vassal waiting for descriptors: its file and why it waits. */
+    private record Held(VassalFile file, String error) {
     }
 
     private static final class DirState {

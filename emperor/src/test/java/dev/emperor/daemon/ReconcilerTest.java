@@ -279,7 +279,7 @@ class ReconcilerTest {
         assertThat(c.error()).isEqualTo("file descriptor limit reached (66 of 100 in use); raise LimitNOFILE");
         assertThat(host.pidsOf("c")).isEmpty();
 
-        // Still no room: it keeps waiting, and is not parsed into a second vassal.
+        // Still no room: it keeps waiting, and nothing is launched for it.
         reconciler.scan();
         assertThat(host.pidsOf("c")).isEmpty();
 
