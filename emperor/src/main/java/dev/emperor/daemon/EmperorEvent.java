@@ -9,11 +9,19 @@ public sealed interface EmperorEvent {
 
     /** Look at the watched directories again and reconcile vassals with the files. */
     record Rescan(Why why) implements EmperorEvent {
-        public enum Why { START_UP, FILE_EVENT, PERIODIC, VASSAL_STOPPED }
+        public enum Why { START_UP, FILE_EVENT, PERIODIC, VASSAL_STOPPED, RETRY }
     }
 
     /** An event for one vassal (a timer or a process exit). */
     record ForVassal(Vassal vassal, VassalEvent event) implements EmperorEvent {
+    }
+
+    /**
+     * A vassal reached {@code stopped}: forget it, sweep what it left behind, and look at the
+     * files again (its file may be back, a held vassal may fit now). Posted from the vassal's
+     * handler, so the table of vassals never changes inside one.
+     */
+    record VassalStopped(Vassal vassal) implements EmperorEvent {
     }
 
     /** Gracefully reload one vassal, or all when {@code name} is null. Replies with a message. */

@@ -25,6 +25,7 @@ public final class EventLoop {
     private final ScheduledThreadPoolExecutor executor;
     private final Consumer<EmperorEvent> handler;
     private volatile Thread thread;
+    private final java.util.concurrent.atomic.AtomicLong internalErrors = new java.util.concurrent.atomic.AtomicLong();
 
     public EventLoop(Consumer<EmperorEvent> handler) {
         this.handler = handler;
@@ -81,12 +82,30 @@ public final class EventLoop {
         executor.shutdown();
     }
 
+    /** Handlers that threw since start (each a bug, logged with its stack trace). */
+    public long internalErrors() {
+        return internalErrors.get();
+    }
+
+    /**
+     * Runs one handler. Whatever it throws is a bug, not a user mistake: it is logged with the
+     * event and the stack trace, counted, and every other vassal keeps going. That includes
+     * every {@link VirtualMachineError}: the executor runs each event inside a FutureTask, which
+     * would keep a rethrown one to itself, so rethrowing would only make it silent. An
+     * OutOfMemoryError normally never gets here: {@code -XX:+ExitOnOutOfMemoryError} (the
+     * launcher's) ends the JVM where it is raised, and the service manager restarts it.
+     */
     private void dispatch(EmperorEvent event) {
         try {
             handler.accept(event);
-        } catch (RuntimeException | StackOverflowError e) {
-            // A bug, not a user mistake: log it with its trace and keep every other vassal going.
-            LOG.log(Level.ERROR, "internal error while handling " + event + "; the emperor carries on", e);
+        } catch (Throwable e) {
+            internalError(event, e);
         }
+    }
+
+    private void internalError(EmperorEvent event, Throwable e) {
+        internalErrors.incrementAndGet();
+        LOG.log(Level.ERROR, "internal error while handling " + event + " (a bug: please report it with this"
+                + " stack trace); the emperor carries on", e);
     }
 }

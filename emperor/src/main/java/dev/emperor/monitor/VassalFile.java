@@ -1,6 +1,9 @@
 package dev.emperor.monitor;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A candidate vassal file found by a scan.
@@ -8,14 +11,57 @@ import java.nio.file.Path;
  * @param name        the vassal's name: the file name without its extension
  * @param path        the file as found in the directory (a symlink stays a symlink)
  * @param fingerprint what tells one version of the file from the next
+ * @param problem     why the entry cannot be read (the errno in words: a symlink loop, no
+ *                    permission), if it cannot; such an entry becomes that vassal's error
  */
-public record VassalFile(String name, Path path, Fingerprint fingerprint) {
+public record VassalFile(String name, Path path, Fingerprint fingerprint, Optional<String> problem) {
+
+    public VassalFile(String name, Path path, Fingerprint fingerprint) {
+        this(name, path, fingerprint, Optional.empty());
+    }
+
+    /** An entry that is there but cannot be read. */
+    public static VassalFile unreadable(String name, Path path, String problem) {
+        return new VassalFile(name, path, new Fingerprint(0, -1, problem, null, null), Optional.of(problem));
+    }
+
+    /** Whether {@code next}, found by a later scan, is another version of this file: reload. */
+    public boolean changedTo(VassalFile next) {
+        return !path.equals(next.path) || !problem.equals(next.problem) || fingerprint.changedTo(next.fingerprint);
+    }
 
     /**
      * Modification time (ns), size and identity (inode) of the file a path resolves to. A
      * touch changes the time, an edit the time or size, and an editor's write-then-rename
      * the inode: each is one change.
+     *
+     * <p>For an entry that is a symlink, {@code target} (the real path it resolves to) and
+     * {@code digest} (SHA-256 of the content) are kept too: a Kubernetes ConfigMap update swaps
+     * every file's target at once, and only the files whose content differs have changed; a
+     * touch of the same target (a template many vassals link to) is still a change.
      */
-    public record Fingerprint(long mtimeNanos, long size, Object fileKey) {
+    public record Fingerprint(long mtimeNanos, long size, Object fileKey, Path target, byte[] digest) {
+
+        public Fingerprint(long mtimeNanos, long size, Object fileKey) {
+            this(mtimeNanos, size, fileKey, null, null);
+        }
+
+        boolean changedTo(Fingerprint next) {
+            boolean statChanged = mtimeNanos != next.mtimeNanos || size != next.size
+                    || !Objects.equals(fileKey, next.fileKey);
+            if (digest == null || next.digest == null) return statChanged;
+            if (!Arrays.equals(digest, next.digest)) return true;
+            return statChanged && Objects.equals(target, next.target); // same file touched; a swap to equal content is not
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Fingerprint f && !changedTo(f) && Objects.equals(target, f.target);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(mtimeNanos, size, fileKey, target);
+        }
     }
 }

@@ -18,6 +18,9 @@ import java.util.Optional;
  */
 public final class VassalSource {
 
+    /** Larger files through a symlink are fingerprinted by their metadata alone. */
+    private static final long MAX_DIGESTED_BYTES = 1 << 20;
+
     private final String spec;
     private final Path directory;
     private final PathMatcher matcher;
@@ -51,9 +54,11 @@ public final class VassalSource {
     }
 
     /**
-     * The vassal files here now. A missing or unreadable directory is an
-     * {@link IOException}: the caller keeps that source's vassals as they are rather than
-     * stopping them all because of a passing error.
+     * The vassal files here now. Only a directory that cannot be listed (missing, no
+     * permission, out of descriptors) is an {@link IOException}: the caller keeps that
+     * source's vassals as they are rather than stopping them all because of a passing error.
+     * An entry that cannot be read is returned with its {@link VassalFile#problem}, so one bad
+     * entry never hides the others.
      */
     public List<VassalFile> scan() throws IOException {
         List<VassalFile> found = new ArrayList<>();
@@ -62,20 +67,55 @@ public final class VassalSource {
                 if (matcher != null && !matcher.matches(entry.getFileName())) continue;
                 Optional<String> name = FileRules.vassalName(entry);
                 if (name.isEmpty()) continue;
-                BasicFileAttributes attrs;
                 try {
-                    attrs = Files.readAttributes(entry, BasicFileAttributes.class); // follows symlinks
+                    VassalFile file = read(name.get(), entry);
+                    if (file != null) found.add(file);
                 } catch (NoSuchFileException e) {
-                    continue; // gone between listing and stat, or a dangling symlink
+                    // gone between listing and stat, or a dangling symlink: not a vassal now
+                } catch (IOException e) {
+                    found.add(VassalFile.unreadable(name.get(), entry, inWords(e)));
                 }
-                if (!attrs.isRegularFile()) continue;
-                found.add(new VassalFile(name.get(), entry, new VassalFile.Fingerprint(
-                        attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
-                        attrs.size(), attrs.fileKey())));
             }
+        } catch (java.nio.file.DirectoryIteratorException e) {
+            throw e.getCause();
         }
         found.sort(java.util.Comparator.comparing(f -> f.path().getFileName().toString()));
         return found;
+    }
+
+    /** The entry's fingerprint, or null when it is not a regular file (a directory, a fifo). */
+    private static VassalFile read(String name, Path entry) throws IOException {
+        BasicFileAttributes attrs = Files.readAttributes(entry, BasicFileAttributes.class); // follows symlinks
+        if (!attrs.isRegularFile()) return null;
+        long mtime = attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (!Files.isSymbolicLink(entry)) {
+            return new VassalFile(name, entry, new VassalFile.Fingerprint(mtime, attrs.size(), attrs.fileKey()));
+        }
+        // Through a symlink (a template, a ConfigMap's ..data/NAME): know the content, so
+        // that a swap of targets with equal content is no change.
+        Path target = entry.toRealPath();
+        if (attrs.size() > MAX_DIGESTED_BYTES) {
+            return new VassalFile(name, entry, new VassalFile.Fingerprint(mtime, attrs.size(), attrs.fileKey(),
+                    target, null));
+        }
+        byte[] digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(target));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+        return new VassalFile(name, entry, new VassalFile.Fingerprint(mtime, attrs.size(), attrs.fileKey(), target,
+                digest));
+    }
+
+    /** An I/O error as an operator reads it: the errno's words, not a Java class name. */
+    public static String inWords(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof NoSuchFileException) return "no such file or directory";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason().toLowerCase(java.util.Locale.ROOT);
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     @Override

@@ -33,6 +33,19 @@ public final class StatsDocument {
         emperor.put("uptime_ms", s.uptimeMs());
         ArrayNode dirs = emperor.putArray("vassals_dirs");
         s.vassalsDirs().forEach(dirs::add);
+        emperor.put("fds_in_use", s.fdsInUse());
+        emperor.put("fd_limit", s.fdLimit());
+        emperor.put("internal_errors", s.internalErrors());
+        ArrayNode directories = emperor.putArray("directories");
+        for (var d : s.directories()) {
+            ObjectNode o = directories.addObject();
+            o.put("path", d.path().toString());
+            o.put("listable", d.listable());
+            o.put("error", d.error());
+            o.put("since_ms", d.sinceMs());
+            o.put("failures", d.failures());
+            o.put("next_retry_ms", d.nextRetryMs());
+        }
         ObjectNode counters = emperor.putObject("counters");
         for (Map.Entry<String, Counter> c : metrics.getCounters((n, m) -> n.startsWith("emperor.")).entrySet()) {
             counters.put(c.getKey().substring("emperor.".length()), c.getValue().getCount());

@@ -28,7 +28,6 @@ import dev.emperor.vassal.VassalEvent.WorkerExited;
 import dev.emperor.vassal.VassalEvent.WorkerReady;
 import dev.emperor.vassal.process.ExitStatus;
 import dev.emperor.vassal.process.LaunchException;
-import dev.emperor.vassal.process.LaunchSpec;
 import dev.emperor.vassal.process.LogTarget;
 import dev.emperor.vassal.process.Signal;
 import java.lang.System.Logger.Level;
@@ -36,10 +35,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * One vassal and its workers, driven by {@link VassalEvent}s. Not thread-safe by design: the
@@ -56,13 +52,14 @@ public final class Vassal {
 
     private static final System.Logger LOG = System.getLogger("emperor.vassal");
     /** The slot id of the preload step, which runs before the workers. */
-    static final int PRELOAD = 0;
-    /** Time a JVM gets to print its thread dump after SIGQUIT before it is killed. */
-    static final Duration DUMP_WAIT = Duration.ofMillis(500);
+    static final int PRELOAD = WorkerSlot.PRELOAD;
 
     private final String name;
     private final Path configFile;
     private final VassalHost host;
+    private final VassalDefaults defaults;
+    private final WorkerWatchdog watchdog;
+    private final SlotLauncher launcher;
 
     private VassalState state = INVALID;
     private boolean announced;
@@ -77,8 +74,8 @@ public final class Vassal {
     private String failure;
     private int restarts;
     private String lastExit;
-    private Worker[] workers = new Worker[0];
-    private final Worker preload = new Worker(PRELOAD);
+    private WorkerSlot[] workers = new WorkerSlot[0];
+    private final WorkerSlot preload = new WorkerSlot(PRELOAD);
     /** Consecutive fast failures of the whole vassal ({@code master = false}, or preload). */
     private int vassalFailures;
     /** Delay before the restart that follows the current RELOADING (crash restarts only). */
@@ -87,10 +84,13 @@ public final class Vassal {
     private long generation;
     private LogTarget log;
 
-    public Vassal(String name, Path configFile, VassalHost host) {
+    public Vassal(String name, Path configFile, VassalHost host, VassalDefaults defaults) {
         this.name = name;
         this.configFile = configFile;
         this.host = host;
+        this.defaults = defaults;
+        this.watchdog = new WorkerWatchdog(this, host, defaults);
+        this.launcher = new SlotLauncher(this, host, defaults);
     }
 
     public String name() {
@@ -119,7 +119,7 @@ public final class Vassal {
     /** Processes of this vassal still alive (being stopped or not). */
     public boolean hasLiveWorkers() {
         if (preload.pid != 0) return true;
-        for (Worker w : workers) {
+        for (WorkerSlot w : workers) {
             if (w.pid != 0) return true;
         }
         return false;
@@ -130,7 +130,7 @@ public final class Vassal {
         int restartsBefore = restarts;
         switch (event) {
             // First: a thousand a second with many workers, and cases are tried in order.
-            case Heartbeat e -> onHeartbeat(e);
+            case Heartbeat e -> watchdog.onHeartbeat(e);
             case ConfigLoaded e -> onConfigLoaded(e.settings());
             case ConfigInvalid e -> onConfigInvalid(e.error());
             case StopRequested e -> onStop(e.reason());
@@ -140,13 +140,13 @@ public final class Vassal {
             case StopDeadline e -> onStopDeadline(e);
             case BackoffElapsed e -> onBackoffElapsed(e);
             case ReplaceWorker e -> onReplaceWorker(e);
-            case AgentConnected e -> onAgentConnected(e);
+            case AgentConnected e -> watchdog.onAgentConnected(e);
             case AgentReady e -> onAgentReady(e);
             case AgentReload e -> onAgentReload(e);
-            case AgentNote e -> onAgentNote(e);
-            case AgentDisconnected e -> onAgentDisconnected(e);
-            case HeartbeatDeadline e -> onHeartbeatDeadline(e);
-            case HungKill e -> onHungKill(e);
+            case AgentNote e -> watchdog.onAgentNote(e);
+            case AgentDisconnected e -> watchdog.onAgentDisconnected(e);
+            case HeartbeatDeadline e -> watchdog.onHeartbeatDeadline(e);
+            case HungKill e -> watchdog.onHungKill(e);
         }
         // The hot path: a heartbeat (a thousand a second) or a deadline re-arming itself
         // changes nothing the host keeps besides telemetry, which goes by host.telemetry.
@@ -265,7 +265,7 @@ public final class Vassal {
     }
 
     private void onWorkerExited(WorkerExited e) {
-        Worker w = worker(e.workerId(), e.pid());
+        WorkerSlot w = worker(e.workerId(), e.pid());
         if (w == null) return; // a process we already forgot
         // Whatever the worker left behind in its process group goes with it.
         host.signalGroup(w.pid, Signal.KILL);
@@ -274,10 +274,7 @@ public final class Vassal {
         w.lastExit = how;
         lastExit = w.label() + " " + how;
         w.pid = 0;
-        w.readyTimer.cancel();
-        w.stopTimer.cancel();
-        w.heartbeatDeadline.cancel();
-        w.deadlineDueMono = 0;
+        w.cancelProcessTimers();
         boolean asked = w.state == WorkerState.STOPPING;
         boolean replace = w.replace;
         w.replace = false;
@@ -338,14 +335,14 @@ public final class Vassal {
             case STARTING -> {
                 if (exit.succeeded()) {
                     log(Level.INFO, "preload finished; starting the workers");
-                    for (Worker w : workers) spawn(w, settings);
+                    for (WorkerSlot w : workers) spawn(w, settings);
                     moveTo(activeState(), "preload done");
                 } else if (!asked) {
                     restarts++;
                     vassalFailures++;
                     lastExit = "preload " + how;
                     if (giveUpIfTooMany(vassalFailures, "preload " + how)) return;
-                    restartDelay = host.throttle().delay(vassalFailures);
+                    restartDelay = defaults.throttle().delay(vassalFailures);
                     scheduleVassalRetry("preload " + how);
                 }
             }
@@ -362,7 +359,7 @@ public final class Vassal {
     }
 
     private void onWorkerReady(WorkerReady e) {
-        Worker w = worker(e.workerId(), e.pid());
+        WorkerSlot w = worker(e.workerId(), e.pid());
         if (w == null || w.state != WorkerState.STARTING || w.id == PRELOAD) return;
         switch (state) {
             case STARTING, RUNNING, BACKOFF -> {
@@ -382,7 +379,7 @@ public final class Vassal {
     }
 
     private void onStopDeadline(StopDeadline e) {
-        Worker w = worker(e.workerId(), e.pid());
+        WorkerSlot w = worker(e.workerId(), e.pid());
         if (w == null || w.state != WorkerState.STOPPING) return;
         switch (state) {
             case RELOADING, STOPPING, STARTING, RUNNING, BACKOFF, INVALID, FAILED, STOPPED -> {
@@ -407,7 +404,7 @@ public final class Vassal {
             return;
         }
         if (e.workerId() > workers.length) return;
-        Worker w = workers[e.workerId() - 1];
+        WorkerSlot w = workers[e.workerId() - 1];
         if (w.state != WorkerState.BACKOFF || w.backoffGeneration != e.generation()) return;
         switch (state) {
             case STARTING, RUNNING, BACKOFF -> {
@@ -423,7 +420,7 @@ public final class Vassal {
     }
 
     private void onReplaceWorker(ReplaceWorker e) {
-        Worker w = worker(e.workerId(), e.pid());
+        WorkerSlot w = worker(e.workerId(), e.pid());
         if (w == null || w.state == WorkerState.STOPPING) return;
         switch (state) {
             case STARTING, RUNNING, BACKOFF -> {
@@ -438,61 +435,10 @@ public final class Vassal {
     }
 
 
-    // ---- the agent: heartbeats, readiness, hung and deadlocked workers -----------------------
-
-    private void onAgentConnected(AgentConnected e) {
-        Worker w = worker(e.workerId(), e.workerPid());
-        if (w == null) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED -> {
-                w.agentPid = e.agentPid();
-                w.diagnosis = null;
-                log(Level.INFO, w.label() + ": agent connected from pid " + e.agentPid()
-                        + (e.agentPid() != w.pid ? " (a process the worker started)" : "")
-                        + (e.runtime() == null || e.runtime().isEmpty() ? "" : ", " + e.runtime()));
-            }
-            case INVALID, STOPPED -> {
-                // no workers here
-            }
-        }
-    }
-
-    private void onHeartbeat(Heartbeat e) {
-        Worker w = worker(e.workerId(), e.workerPid());
-        if (w == null) return;
-        long now = host.nowMillis();
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING -> {
-                if (w.state == WorkerState.STOPPING) {
-                    recordBeat(w, e, now);
-                    return;
-                }
-                boolean first = w.beats == 0;
-                recordBeat(w, e, now);
-                if (w.hung) {
-                    log(Level.INFO, w.label() + " sends heartbeats again");
-                    w.hung = false;
-                }
-                // One timer per worker, moved only when it would fire too late; a beat that
-                // arrives in time costs no timer work (the deadline re-arms itself when it fires).
-                long silence = requiredSilence(w).toMillis();
-                if (w.deadlineDueMono == 0 || w.deadlineDueMono > now + silence) {
-                    armHeartbeatDeadline(w, Duration.ofMillis(silence));
-                }
-                checkDeadlock(w);
-                if (first && w.state == WorkerState.STARTING && w.settings.heartbeat().isPositive()) {
-                    becomeReady(w, "first heartbeat");
-                }
-            }
-            case STOPPING, FAILED -> recordBeat(w, e, now);
-            case INVALID, STOPPED -> {
-                // no workers here
-            }
-        }
-    }
+    // ---- the agent: readiness and reload requests (heartbeats: WorkerWatchdog) ----------------
 
     private void onAgentReady(AgentReady e) {
-        Worker w = worker(e.workerId(), e.workerPid());
+        WorkerSlot w = worker(e.workerId(), e.workerPid());
         if (w == null || w.state != WorkerState.STARTING) return;
         switch (state) {
             case STARTING, RUNNING, BACKOFF, RELOADING -> becomeReady(w, "the app said ready");
@@ -503,7 +449,7 @@ public final class Vassal {
     }
 
     private void onAgentReload(AgentReload e) {
-        Worker w = worker(e.workerId(), e.workerPid());
+        WorkerSlot w = worker(e.workerId(), e.workerPid());
         if (w == null) return;
         switch (state) {
             case STARTING, RUNNING, BACKOFF -> {
@@ -515,145 +461,8 @@ public final class Vassal {
         }
     }
 
-    private void onAgentNote(AgentNote e) {
-        Worker w = worker(e.workerId(), e.workerPid());
-        if (w == null) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED -> {
-                Level level = switch (e.severity()) {
-                    case "error" -> Level.ERROR;
-                    case "warning" -> Level.WARNING;
-                    default -> Level.INFO;
-                };
-                log(level, w.label() + " says: " + e.message());
-                w.lastNote = e.severity() + ": " + e.message();
-            }
-            case INVALID, STOPPED -> {
-                // no workers here
-            }
-        }
-    }
-
-    private void onAgentDisconnected(AgentDisconnected e) {
-        Worker w = worker(e.workerId(), e.workerPid());
-        if (w == null) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED, INVALID, STOPPED -> {
-                if (e.agentPid() == w.agentPid) w.agentPid = 0;
-                log(Level.DEBUG, w.label() + ": agent of pid " + e.agentPid() + " disconnected (" + e.why() + ")");
-            }
-        }
-    }
-
-    private void onHeartbeatDeadline(HeartbeatDeadline e) {
-        Worker w = worker(e.workerId(), e.workerPid());
-        if (w == null || e.generation() != w.heartbeatGeneration || w.state == WorkerState.STOPPING) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING -> {
-                if (w.beats == 0) {
-                    w.diagnosis = silentDiagnosis(w);
-                    log(Level.WARNING, w.label() + " (pid " + w.pid + "): " + w.diagnosis);
-                    if (w.state == WorkerState.STARTING) becomeReady(w, "no heartbeat within heartbeat-grace");
-                    return;
-                }
-                long silentMs = host.nowMillis() - w.lastBeatMono;
-                long required = requiredSilence(w).toMillis();
-                if (silentMs < required) { // beats came in since it was set: wait for the rest
-                    armHeartbeatDeadline(w, Duration.ofMillis(required - silentMs));
-                    return;
-                }
-                w.deadlineDueMono = 0;
-                w.hung = true;
-                beginKill(w, "hung: no heartbeat for " + seconds(silentMs) + " (required-heartbeat is "
-                        + seconds(host.requiredHeartbeat().toMillis()) + ")" + lastBeatDetail(w));
-            }
-            case STOPPING, FAILED, INVALID, STOPPED -> {
-                // being stopped anyway
-            }
-        }
-    }
-
-    private void onHungKill(HungKill e) {
-        Worker w = worker(e.workerId(), e.workerPid());
-        if (w == null || w.state == WorkerState.STOPPING) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF, RELOADING -> {
-                String evidence = host.recentOutput(name, "[" + w.label() + "] ", w.dumpRequestedWall);
-                w.lastRestart = new WorkerStatus.RestartRecord(e.reason(), host.wallMillis(),
-                        evidence.isEmpty() ? "no output after SIGQUIT (a stopped or non-JVM process prints no thread dump)"
-                                : evidence);
-                restarts++;
-                w.restarts++;
-                log(Level.WARNING, w.label() + " (pid " + w.pid + ") " + e.reason() + "; killing it"
-                        + (evidence.isEmpty() ? "" : " (thread dump kept in /stats and in the log)"));
-                stopWorker(w, true);
-                host.signalGroup(w.pid, Signal.KILL); // a hung process will not honour a polite stop
-            }
-            case STOPPING, FAILED, INVALID, STOPPED -> {
-                // being stopped anyway
-            }
-        }
-    }
-
-    /** Asks the worker's JVM for a thread dump (SIGQUIT), then kills it once the dump is in. */
-    private void beginKill(Worker w, String reason) {
-        w.heartbeatDeadline.cancel();
-        w.deadlineDueMono = 0;
-        long target = w.agentPid > 0 ? w.agentPid : w.pid;
-        w.dumpRequestedWall = host.wallMillis();
-        if (host.isStopped(target)) {
-            // A stopped process prints nothing: do not wait for a dump that cannot come.
-            host.schedule(this, Duration.ZERO, new HungKill(w.id, w.pid, reason + "; the process was stopped"
-                    + " (SIGSTOP or a debugger)"));
-            return;
-        }
-        log(Level.WARNING, w.label() + " (pid " + w.pid + ") " + reason + "; asking pid " + target
-                + " for a thread dump (SIGQUIT)");
-        host.signal(target, Signal.QUIT);
-        host.schedule(this, DUMP_WAIT, new HungKill(w.id, w.pid, reason));
-    }
-
-    private void recordBeat(Worker w, Heartbeat e, long now) {
-        w.beats++;
-        w.lastBeatMono = now;
-        w.telemetry = e.telemetry();
-        if (w.pid != 0 && !w.telemetry.isEmpty()) host.telemetry(this, w.id, w.telemetry);
-        if (e.agentPid() > 0) w.agentPid = e.agentPid();
-        w.lastGcPauseMs = e.gcPauseMs();
-        Number cpu = e.telemetry().get("cpu.process_ns");
-        if (cpu != null) {
-            long interval = Math.max(1, w.settings.heartbeat().toMillis());
-            w.busy = w.lastCpuNs >= 0 && (cpu.longValue() - w.lastCpuNs) / 1_000_000 > interval / 2;
-            w.lastCpuNs = cpu.longValue();
-        }
-        for (var t : e.telemetry().entrySet()) {
-            if (t.getKey().endsWith("in_flight") && t.getValue().longValue() > 0) w.busy = true;
-        }
-        if (e.progress() >= 0) {
-            w.stalledBeats = e.progress() == w.lastProgress ? w.stalledBeats + 1 : 0;
-            w.lastProgress = e.progress();
-        }
-    }
-
-    private void checkDeadlock(Worker w) {
-        Number deadlocked = w.telemetry.get("threads.deadlocked");
-        if (deadlocked == null || deadlocked.longValue() <= 0) {
-            w.deadlockBeats = 0;
-            return;
-        }
-        w.deadlockBeats++;
-        if (w.deadlockBeats == 2) {
-            String what = "deadlocked: " + deadlocked.longValue() + " thread(s) reported in 2 heartbeats in a row";
-            if (w.settings.restartOnDeadlock()) {
-                beginKill(w, what);
-            } else {
-                log(Level.ERROR, w.label() + " (pid " + w.pid + ") " + what
-                        + "; set restart-on-deadlock = true to restart it automatically");
-            }
-        }
-    }
-
-    private void becomeReady(Worker w, String why) {
+    /** A worker proved it is ready (first heartbeat, the app said so, or the grace is over). */
+    void becomeReady(WorkerSlot w, String why) {
         w.readyTimer.cancel();
         markReady(w);
         switch (state) {
@@ -671,68 +480,9 @@ public final class Vassal {
         }
     }
 
-    private Duration requiredSilence(Worker w) {
-        Duration required = host.requiredHeartbeat();
-        Duration twoBeats = w.settings.heartbeat().multipliedBy(2);
-        return required.compareTo(twoBeats) >= 0 ? required : twoBeats; // never less than two intervals
-    }
-
-    private void armHeartbeatDeadline(Worker w, Duration after) {
-        w.heartbeatDeadline.cancel();
-        w.deadlineDueMono = 0;
-        w.deadlineDueMono = host.nowMillis() + after.toMillis();
-        w.heartbeatGeneration = ++generation;
-        w.heartbeatDeadline = host.scheduleCoarse(this, after, new HeartbeatDeadline(w.id, w.pid, w.heartbeatGeneration));
-    }
-
-    /** The seed's trap, diagnosed: why a worker that should report does not. */
-    private String silentDiagnosis(Worker w) {
-        VassalSettings s = w.settings;
-        String base = "expected heartbeats every " + seconds(s.heartbeat().toMillis()) + " but none arrived within"
-                + " heartbeat-grace (" + seconds(s.heartbeatGrace().toMillis()) + "): ";
-        if (w.agentPid > 0) {
-            return base + "an agent connected (pid " + w.agentPid + ") but sent no heartbeat; is its thread alive?";
-        }
-        if (!s.reload().lazyApps() && s.reload().preload().isPresent()) {
-            return base + "the agent is not running in the worker. With lazy-apps = false the app is loaded once"
-                    + " by the preload step, and an agent thread started there does not live on in the workers;"
-                    + " set lazy-apps = true, or start the agent in each worker (agent = true for a JVM, or"
-                    + " agent-bridge run-program)";
-        }
-        if (!s.agent()) {
-            return base + "no agent is running in the worker. For a JVM set agent = true (or start it under"
-                    + " 'agent-bridge run-program', or call EmperorAgent.start() first thing in main); for other"
-                    + " runtimes use a client of docs/protocol.md; or set heartbeat = 0";
-        }
-        return base + "agent = true, but no JVM of this worker loaded it: a launcher may start the JVM with"
-                + " JAVA_TOOL_OPTIONS cleared, or the program is not a JVM at all; for a [uwsgi] app check"
-                + " enable-threads and single-interpreter";
-    }
-
-    private static String lastBeatDetail(Worker w) {
-        StringBuilder sb = new StringBuilder();
-        if (w.lastGcPauseMs > 1000) sb.append("; the last heartbeat reported ").append(w.lastGcPauseMs)
-                .append(" ms of GC pauses: a long GC, not a deadlock, is the likely cause");
-        if (w.stalledBeats >= 3) sb.append("; its progress counter had not moved for ").append(w.stalledBeats)
-                .append(" heartbeats");
-        return sb.toString();
-    }
-
-    private String health(Worker w) {
-        if (w.pid == 0) return null;
-        if (!w.settings.heartbeat().isPositive() && w.beats == 0) return "no-agent";
-        if (w.hung) return "hung";
-        if (w.beats == 0) return w.diagnosis != null ? "silent" : "waiting";
-        if (w.deadlockBeats >= 2) return "deadlocked";
-        long interval = Math.max(1, w.settings.heartbeat().toMillis());
-        if (w.lastGcPauseMs > interval / 2) return "gc";
-        if (w.stalledBeats >= 3) return w.busy ? "stuck" : "idle";
-        return "ok";
-    }
-
     // ---- actions ----------------------------------------------------------------------------
 
-    private void workerDied(Worker w, long pid, String how, long upMs) {
+    private void workerDied(WorkerSlot w, long pid, String how, long upMs) {
         restarts++;
         w.restarts++;
         boolean fast = !w.ready;
@@ -752,7 +502,7 @@ public final class Vassal {
         log(Level.WARNING, w.label() + " (pid " + pid + ") " + how + " after " + seconds(upMs)
                 + "; master = false, so the whole vassal restarts");
         if (giveUpIfTooMany(vassalFailures, w.label() + " " + how)) return;
-        restartDelay = host.throttle().delay(vassalFailures);
+        restartDelay = defaults.throttle().delay(vassalFailures);
         pending = null;
         stopAll();
         if (hasLiveWorkers()) {
@@ -765,15 +515,9 @@ public final class Vassal {
     private void startAll(String why) {
         restartDelay = Duration.ZERO;
         chain = null;
-        Worker[] next = new Worker[settings.processes()];
+        WorkerSlot[] next = new WorkerSlot[settings.processes()];
         for (int i = 0; i < next.length; i++) {
-            next[i] = new Worker(i + 1);
-            if (i < workers.length) { // the slot keeps its history
-                next[i].restarts = workers[i].restarts;
-                next[i].replacements = workers[i].replacements;
-                next[i].lastExit = workers[i].lastExit;
-                next[i].lastRestart = workers[i].lastRestart;
-            }
+            next[i] = WorkerSlot.continuing(i + 1, i < workers.length ? workers[i] : null); // keeps its history
         }
         workers = next;
         if (!settings.reload().lazyApps() && settings.reload().preload().isPresent()) {
@@ -781,7 +525,7 @@ public final class Vassal {
             moveTo(STARTING, why + "; running preload first");
             return;
         }
-        for (Worker w : workers) {
+        for (WorkerSlot w : workers) {
             spawn(w, settings);
         }
         moveTo(activeState(), why);
@@ -812,9 +556,9 @@ public final class Vassal {
         while (++chain.slot <= target.processes()) {
             if (chain.slot > workers.length) {
                 workers = Arrays.copyOf(workers, chain.slot);
-                workers[chain.slot - 1] = new Worker(chain.slot);
+                workers[chain.slot - 1] = new WorkerSlot(chain.slot);
             }
-            Worker w = workers[chain.slot - 1];
+            WorkerSlot w = workers[chain.slot - 1];
             if (w.pid != 0 && w.state != WorkerState.STOPPING) {
                 stopWorker(w, true); // its replacement starts when it is gone
                 return;
@@ -866,7 +610,7 @@ public final class Vassal {
     private void signalReload(String why) {
         Signal sig = settings.reload().reloadSignal().orElseThrow();
         int n = 0;
-        for (Worker w : workers) {
+        for (WorkerSlot w : workers) {
             if (w.pid != 0 && w.state != WorkerState.STOPPING) {
                 host.signalGroup(w.pid, sig);
                 n++;
@@ -875,55 +619,24 @@ public final class Vassal {
         log(Level.INFO, "reload (" + why + "): sent " + sig + " to " + n + " worker(s), which reload in place");
     }
 
-    private void spawn(Worker w, VassalSettings s) {
-        Map<String, String> env = new HashMap<>(host.baseEnvironment(name, Math.max(1, w.id)));
-        env.putAll(s.environment());
-        if (s.agent() && w.id != PRELOAD) {
-            // Every JVM the worker starts loads the agent; the emperor tells which one is the worker.
-            host.agentJar().ifPresent(jar -> env.merge("JAVA_TOOL_OPTIONS", "-javaagent:" + jar,
-                    (old, add) -> old.isBlank() ? add : old + " " + add));
-        }
-        Path logFile = s.logFile().orElseGet(() -> host.defaultLogFile(name));
-        log = host.logTarget(name, logFile, s.logMaxBytes());
-        List<String> argv = w.id == PRELOAD ? s.reload().preload().orElseThrow() : s.argv();
+    private void spawn(WorkerSlot w, VassalSettings s) {
+        log = launcher.logFor(s);
         try {
-            w.pid = host.launch(new LaunchSpec(argv, env, s.directory(), log, "[" + w.label() + "] ", s.limits()));
-            w.settings = s;
-            w.state = WorkerState.STARTING;
-            w.ready = false;
-            w.startedMono = host.nowMillis();
-            w.startedWall = host.wallMillis();
-            host.watchExit(this, w.id, w.pid);
-            w.agentPid = 0;
-            w.deadlineDueMono = 0;
-            w.beats = 0;
-            w.lastGcPauseMs = -1;
-            w.lastProgress = -1;
-            w.stalledBeats = 0;
-            w.busy = false;
-            w.lastCpuNs = -1;
-            w.deadlockBeats = 0;
-            w.hung = false;
-            w.diagnosis = null;
-            w.telemetry = Map.of();
+            launcher.launch(w, s, log);
             if (w.id != PRELOAD) {
                 if (s.heartbeat().isPositive()) {
                     // Ready at the first heartbeat; a slow start is not a hang (heartbeat-grace).
-                    armHeartbeatDeadline(w, s.heartbeatGrace());
+                    watchdog.armHeartbeatDeadline(w, s.heartbeatGrace());
                 } else {
                     w.readyTimer = host.schedule(this, s.readyAfter(), new WorkerReady(w.id, w.pid));
                 }
             }
-            w.launchError = null;
             log(Level.INFO, w.label() + " started (pid " + w.pid + ")");
         } catch (LaunchException e) {
-            w.pid = 0;
-            w.settings = s;
-            w.launchError = "cannot start " + w.label() + ": " + e.getMessage();
             if (w.id == PRELOAD) {
                 vassalFailures++;
                 if (!giveUpIfTooMany(vassalFailures, "preload could not be started: " + e.getMessage())) {
-                    restartDelay = host.throttle().delay(vassalFailures);
+                    restartDelay = defaults.throttle().delay(vassalFailures);
                     scheduleVassalRetry("preload could not be started");
                 }
             } else {
@@ -937,10 +650,10 @@ public final class Vassal {
     }
 
     /** Puts a slot in backoff; returns true if the vassal gave up instead. */
-    private boolean backoffWorker(Worker w, String why) {
+    private boolean backoffWorker(WorkerSlot w, String why) {
         w.fastFailures++;
         if (giveUpIfTooMany(w.fastFailures, w.label() + " " + why)) return true;
-        Duration delay = host.throttle().delay(w.fastFailures);
+        Duration delay = defaults.throttle().delay(w.fastFailures);
         w.state = WorkerState.BACKOFF;
         w.backoffGeneration = ++generation;
         w.backoffTimer = host.schedule(this, delay, new BackoffElapsed(w.id, w.backoffGeneration));
@@ -965,7 +678,7 @@ public final class Vassal {
 
     private void stopAll() {
         if (preload.pid != 0 && preload.state != WorkerState.STOPPING) stopWorker(preload, false);
-        for (Worker w : workers) {
+        for (WorkerSlot w : workers) {
             w.backoffTimer.cancel();
             if (w.pid != 0 && w.state != WorkerState.STOPPING) {
                 stopWorker(w, false);
@@ -978,7 +691,7 @@ public final class Vassal {
         }
     }
 
-    private void stopWorker(Worker w, boolean replace) {
+    void stopWorker(WorkerSlot w, boolean replace) {
         w.readyTimer.cancel();
         w.heartbeatDeadline.cancel();
         w.deadlineDueMono = 0;
@@ -988,7 +701,7 @@ public final class Vassal {
         w.stopTimer = host.schedule(this, w.settings.reloadMercy(), new StopDeadline(w.id, w.pid));
     }
 
-    private void markReady(Worker w) {
+    private void markReady(WorkerSlot w) {
         w.state = WorkerState.RUNNING;
         w.ready = true;
         w.fastFailures = 0;
@@ -997,13 +710,13 @@ public final class Vassal {
     private void resetFailures() {
         vassalFailures = 0;
         restartDelay = Duration.ZERO;
-        for (Worker w : workers) {
+        for (WorkerSlot w : workers) {
             w.fastFailures = 0;
         }
     }
 
     private boolean anyReady() {
-        for (Worker w : workers) {
+        for (WorkerSlot w : workers) {
             if (w.pid != 0 && w.ready) return true;
         }
         return false;
@@ -1020,7 +733,7 @@ public final class Vassal {
     private VassalState activeState() {
         if (preload.pid != 0) return STARTING;
         boolean starting = false;
-        for (Worker w : workers) {
+        for (WorkerSlot w : workers) {
             if (w.state == WorkerState.BACKOFF) return BACKOFF;
             if (w.state == WorkerState.STARTING || w.state == WorkerState.STOPPING) starting = true;
         }
@@ -1038,8 +751,23 @@ public final class Vassal {
         }
     }
 
-    private Worker worker(int id, long pid) {
-        Worker w;
+    /** One unplanned restart of slot {@code w} (it died, or was killed as hung). */
+    void countRestart(WorkerSlot w) {
+        restarts++;
+        w.restarts++;
+    }
+
+    long nextGeneration() {
+        return ++generation;
+    }
+
+    /** The slot {@code id} if {@code pid} is its live process, else null (a stale event). */
+    WorkerSlot slot(int id, long pid) {
+        return worker(id, pid);
+    }
+
+    private WorkerSlot worker(int id, long pid) {
+        WorkerSlot w;
         if (id == PRELOAD) {
             w = preload;
         } else {
@@ -1054,19 +782,16 @@ public final class Vassal {
     }
 
     private static String seconds(long ms) {
-        return ms < 10_000 ? String.format(Locale.ROOT, "%.1f s", ms / 1000.0) : (ms / 1000) + " s";
+        return WorkerHealth.seconds(ms);
     }
 
     // ---- status --------------------------------------------------------------------------------
 
     public VassalStatus status() {
         List<WorkerStatus> ws = new ArrayList<>(workers.length);
-        for (Worker w : workers) {
-            boolean alive = w.pid != 0;
-            Long age = alive && w.beats > 0 ? host.nowMillis() - w.lastBeatMono : null;
-            ws.add(new WorkerStatus(w.id, alive ? w.pid : null, w.state, alive ? w.startedWall : null, w.restarts,
-                    w.lastExit, age, alive && w.agentPid > 0 ? w.agentPid : null, health(w),
-                    alive ? w.telemetry : Map.of(), alive ? w.diagnosis : null, w.lastRestart));
+        long now = host.nowMillis();
+        for (WorkerSlot w : workers) {
+            ws.add(w.status(now));
         }
         return new VassalStatus(name, configFile, state, restarts, error(), lastExit, ws,
                 log == null ? null : log.file(), log == null ? 0 : log.droppedLines(), log == null ? null : log.error());
@@ -1078,7 +803,7 @@ public final class Vassal {
         if (fileError != null) parts.add(fileError);
         if (failure != null) parts.add(failure);
         if (preload.launchError != null) parts.add(preload.launchError);
-        for (Worker w : workers) {
+        for (WorkerSlot w : workers) {
             if (w.launchError != null && w.state == WorkerState.BACKOFF) parts.add(w.launchError);
         }
         return parts.isEmpty() ? null : String.join("; ", parts);
@@ -1091,59 +816,6 @@ public final class Vassal {
 
         Chain(VassalSettings target) {
             this.target = target;
-        }
-    }
-
-    /** One worker slot: its current process, if any, and its own failure streak. */
-    private static final class Worker {
-        final int id;
-        /** The live process, 0 when none. */
-        long pid;
-        VassalSettings settings;
-        WorkerState state = WorkerState.STOPPED;
-        boolean ready;
-        /** Stopping to be started again at once (chain reload, reload-on-rss). */
-        boolean replace;
-        long startedMono;
-        long startedWall;
-        int fastFailures;
-        int restarts;
-        int replacements;
-        String lastExit;
-        /** Why the last launch failed, until one succeeds. */
-        String launchError;
-        // agent state, reset at each spawn
-        long agentPid;
-        long beats;
-        long lastBeatMono;
-        long lastGcPauseMs = -1;
-        long lastProgress = -1;
-        int stalledBeats;
-        /** Burning CPU, or reporting requests in flight (a telemetry key ending in "in_flight"). */
-        boolean busy;
-        long lastCpuNs = -1;
-        int deadlockBeats;
-        boolean hung;
-        String diagnosis;
-        String lastNote;
-        long dumpRequestedWall;
-        long heartbeatGeneration;
-        Map<String, Number> telemetry = Map.of();
-        WorkerStatus.RestartRecord lastRestart;
-        Cancellable heartbeatDeadline = Cancellable.NONE;
-        /** When the armed heartbeat deadline fires (monotonic ms), 0 when none is armed. */
-        long deadlineDueMono;
-        long backoffGeneration;
-        Cancellable readyTimer = Cancellable.NONE;
-        Cancellable stopTimer = Cancellable.NONE;
-        Cancellable backoffTimer = Cancellable.NONE;
-
-        Worker(int id) {
-            this.id = id;
-        }
-
-        String label() {
-            return id == PRELOAD ? "preload" : "worker " + id;
         }
     }
 }

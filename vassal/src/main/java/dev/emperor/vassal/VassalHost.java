@@ -7,9 +7,10 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * What a {@link Vassal} needs from whoever owns it (the emperor's event loop). Every event
- * the host delivers back must arrive on the same single thread that calls
- * {@link Vassal#handle}, in order.
+ * What a {@link Vassal} asks of whoever owns it (the emperor's event loop): timers, processes
+ * and signals, its log, and somewhere to publish what changed. Fixed values the emperor hands
+ * every vassal are a {@link VassalDefaults}, not methods here. Every event the host delivers
+ * back must arrive on the same single thread that calls {@link Vassal#handle}, in order.
  */
 public interface VassalHost {
 
@@ -28,6 +29,8 @@ public interface VassalHost {
     /**
      * Called after every state change and every change of the vassal's restarts; not for
      * a heartbeat or a heartbeat deadline that changed neither (see {@link #telemetry}).
+     * It runs inside the vassal's handler: the host must not change its table of vassals here
+     * (for a vassal now {@link VassalState#STOPPED} it posts itself an event to forget it).
      */
     void changed(Vassal vassal);
 
@@ -46,19 +49,8 @@ public interface VassalHost {
     /** Variables every worker gets before its own: the emperor's environment and EMPEROR_*. */
     Map<String, String> baseEnvironment(String vassalName, int workerId);
 
-    /** Where a vassal's output goes when its file does not say. */
-    Path defaultLogFile(String vassalName);
-
     /** The log a vassal writes to: one per vassal and file, rotated past {@code maxBytes} (0: never). */
     dev.emperor.vassal.process.LogTarget logTarget(String vassalName, Path file, long maxBytes);
-
-    Throttle throttle();
-
-    /** The agent bridge jar to put in JAVA_TOOL_OPTIONS for {@code agent = true}, if there is one. */
-    java.util.Optional<Path> agentJar();
-
-    /** Heartbeat silence after which a worker that has reported before is hung. */
-    Duration requiredHeartbeat();
 
     /** Whether {@code pid} is stopped (SIGSTOP, a debugger), from its state in /proc. */
     boolean isStopped(long pid);

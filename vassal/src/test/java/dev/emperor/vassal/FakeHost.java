@@ -118,19 +118,9 @@ final class FakeHost implements VassalHost {
     }
 
     @Override
-    public Path defaultLogFile(String vassalName) {
-        return Path.of("/run/emperor-test/logs", vassalName + ".log");
-    }
-
-    @Override
     public dev.emperor.vassal.process.LogTarget logTarget(String vassalName, Path file, long maxBytes) {
         logTargets.add(file);
         return new dev.emperor.vassal.process.LogTarget(file, maxBytes, 1); // opens nothing until written to
-    }
-
-    @Override
-    public Throttle throttle() {
-        return throttle;
     }
 
     /** Signals sent to single processes (thread dumps), in order. */
@@ -139,18 +129,8 @@ final class FakeHost implements VassalHost {
     String recentOutput = "";
 
     @Override
-    public java.util.Optional<Path> agentJar() {
-        return java.util.Optional.of(Path.of("/run/emperor-test/agent-bridge.jar"));
-    }
-
-    @Override
     public boolean isStopped(long pid) {
         return false;
-    }
-
-    @Override
-    public Duration requiredHeartbeat() {
-        return requiredHeartbeat;
     }
 
     @Override
@@ -161,6 +141,12 @@ final class FakeHost implements VassalHost {
     @Override
     public String recentOutput(String vassalName, String prefix, long sinceWallMs) {
         return recentOutput;
+    }
+
+    /** What the emperor would hand every vassal, as set on this host now. */
+    VassalDefaults defaults() {
+        return new VassalDefaults(throttle, requiredHeartbeat, java.util.Optional.of(
+                Path.of("/run/emperor-test/agent-bridge.jar")), Path.of("/run/emperor-test/logs"));
     }
 
     @Override

@@ -13,6 +13,9 @@ import dev.emperor.vassal.FakeHost.Timer;
 import dev.emperor.vassal.VassalEvent.BackoffElapsed;
 import dev.emperor.vassal.VassalEvent.ConfigInvalid;
 import dev.emperor.vassal.VassalEvent.ConfigLoaded;
+import dev.emperor.vassal.VassalEvent.Heartbeat;
+import dev.emperor.vassal.VassalEvent.HeartbeatDeadline;
+import dev.emperor.vassal.VassalEvent.HungKill;
 import dev.emperor.vassal.VassalEvent.ReloadRequested;
 import dev.emperor.vassal.VassalEvent.StopDeadline;
 import dev.emperor.vassal.VassalEvent.StopRequested;
@@ -46,7 +49,7 @@ class VassalTest {
     }
 
     final FakeHost host = new FakeHost();
-    final Vassal vassal = new Vassal("web", FILE, host);
+    Vassal vassal = new Vassal("web", FILE, host, host.defaults());
 
     /** Settings as VassalSettings.from makes them from {@code key=value} lines (command defaults to a server). */
     static VassalSettings settings(String... keyValues) {
@@ -215,8 +218,9 @@ class VassalTest {
     }
 
     @Test
-    void theBackoffUsesTheHostsThrottleAndItsCap() {
+    void theBackoffUsesTheEmperorsThrottleAndItsCap() {
         host.throttle = new Throttle(Duration.ofMillis(100), Duration.ofMillis(250));
+        vassal = new Vassal("web", FILE, host, host.defaults()); // defaults are handed over at creation
         load(settings());
         List<Duration> delays = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -868,6 +872,159 @@ class VassalTest {
         assertThat(vassal.state()).isEqualTo(VassalState.INVALID);
         assertThat(host.launches).isEmpty();
         assertThat(host.signals).isEmpty();
+    }
+
+    // ---- chain reload, preload, heartbeats ------------------------------------------------------
+
+    @Test
+    void aChainReloadReplacesOneWorkerAtATimeAndAlwaysKeepsOneServing() {
+        runAll(settings("processes=2", "lazy-apps=true"));
+        long old1 = pid(1);
+        long old2 = pid(2);
+        int mark = host.signals.size();
+
+        load(settings("processes=2", "lazy-apps=true", "env=VERSION=2"));
+
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        assertThat(host.signalsSince(mark)).containsExactly(new Sent(old1, Signal.TERM)); // worker 2 keeps serving
+        killed(1, 15);
+        long new1 = pid(1);
+        assertThat(new1).isNotEqualTo(old1);
+        assertThat(host.launches.get(host.launches.size() - 1).spec().environment()).containsEntry("VERSION", "2");
+        assertThat(host.signalsSince(mark)).doesNotContain(new Sent(old2, Signal.TERM)); // not before its successor is ready
+
+        ready(1);
+        assertThat(host.signalsSince(mark)).contains(new Sent(old2, Signal.TERM));
+        assertThat(worker(1).pid()).isEqualTo(new1); // the new worker 1 serves while worker 2 is replaced
+        killed(2, 15);
+        ready(2);
+
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        assertThat(host.launches).hasSize(4);
+        assertThat(host.launches.subList(2, 4)).allSatisfy(l ->
+                assertThat(l.spec().environment()).containsEntry("VERSION", "2"));
+        assertThat(vassal.status().restarts()).isZero(); // planned replacements are not restarts
+    }
+
+    @Test
+    void aChainReloadThatGrowsTheVassalStartsTheNewSlotsLast() {
+        runAll(settings("processes=1", "lazy-apps=true"));
+        load(settings("processes=2", "lazy-apps=true"));
+        killed(1, 15);
+        ready(1);
+        ready(2);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        assertThat(vassal.status().workers()).hasSize(2);
+    }
+
+    @Test
+    void preloadRunsOnceBeforeTheWorkersAndTheyStartWhenItSucceeds() {
+        load(settings("processes=2", "preload=warm --cache"));
+
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(host.launches).hasSize(1);
+        assertThat(host.launches.get(0).spec().argv()).containsExactly("warm", "--cache");
+        assertThat(vassal.status().workers()).allSatisfy(w -> assertThat(w.pid()).isNull());
+
+        vassal.handle(new WorkerExited(0, host.lastPid(), ExitStatus.exited(0)));
+
+        assertThat(host.launches).hasSize(3);
+        assertThat(host.launches.subList(1, 3)).allSatisfy(l ->
+                assertThat(l.spec().argv()).containsExactly("serve", "--port", "8080"));
+        ready(1);
+        ready(2);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+    }
+
+    @Test
+    void aFailingPreloadBacksOffTheWholeVassalAndRunsAgain() {
+        load(settings("processes=2", "preload=warm"));
+        vassal.handle(new WorkerExited(0, host.lastPid(), ExitStatus.exited(3)));
+
+        assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        assertThat(vassal.status().lastExit()).isEqualTo("preload exited with code 3");
+        assertThat(host.launches).hasSize(1); // no worker started without its preload
+        host.pendingFor(BackoffElapsed.class, 0).fire();
+        assertThat(host.launches).hasSize(2);
+        assertThat(host.launches.get(1).spec().argv()).containsExactly("warm");
+    }
+
+    @Test
+    void anAllAtOnceReloadRunsPreloadAgainAfterTheOldWorkersAreGone() {
+        load(settings("processes=1", "preload=warm"));
+        vassal.handle(new WorkerExited(0, host.lastPid(), ExitStatus.exited(0)));
+        ready(1);
+        vassal.handle(new ReloadRequested("operator"));
+        assertThat(vassal.state()).isEqualTo(VassalState.RELOADING);
+        killed(1, 15);
+        assertThat(host.launches.get(host.launches.size() - 1).spec().argv()).containsExactly("warm");
+    }
+
+    Heartbeat beat(int id, long seq) {
+        return new Heartbeat(id, pid(id), pid(id), seq, seq * 1000, -1, -1, java.util.Map.of("jvm.thread.count", 12));
+    }
+
+    Timer heartbeatDeadline() {
+        List<Timer> pending = host.pending(HeartbeatDeadline.class);
+        assertThat(pending).as("one armed heartbeat deadline").hasSize(1);
+        return pending.get(0);
+    }
+
+    @Test
+    void theFirstHeartbeatMakesAWorkerReadyAndBeatsInTimeKeepItAlive() {
+        load(settings("heartbeat=1"));
+        assertThat(worker(1).health()).isEqualTo("waiting");
+        vassal.handle(beat(1, 1));
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        assertThat(worker(1).health()).isEqualTo("ok");
+        assertThat(worker(1).telemetry()).containsEntry("jvm.thread.count", 12);
+
+        // Beats keep coming: when the deadline fires it finds them and re-arms itself.
+        host.now += 20_000;
+        vassal.handle(beat(1, 2));
+        host.now += 15_000;
+        heartbeatDeadline().fire();
+        assertThat(host.pidSignals).isEmpty();
+        assertThat(vassal.status().restarts()).isZero();
+        assertThat(heartbeatDeadline().delay).isEqualTo(Duration.ofSeconds(15)); // 30 s after the last beat
+    }
+
+    @Test
+    void heartbeatLossMakesAWorkerHungItsDumpIsKeptAndItIsReplaced() {
+        load(settings("heartbeat=1"));
+        vassal.handle(beat(1, 1));
+        long hung = pid(1);
+        host.now += 31_000; // required-heartbeat is 30 s
+
+        heartbeatDeadline().fire();
+
+        assertThat(host.pidSignals).containsExactly(hung + " " + Signal.QUIT);
+        assertThat(worker(1).health()).isEqualTo("hung");
+        host.recentOutput = "Full thread dump OpenJDK 64-Bit Server VM";
+        int mark = host.signals.size();
+        host.pending(HungKill.class).get(0).fire();
+
+        assertThat(host.signalsSince(mark)).contains(new Sent(hung, Signal.KILL));
+        WorkerStatus.RestartRecord record = worker(1).lastRestart();
+        assertThat(record.reason()).startsWith("hung: no heartbeat for 31 s").contains("required-heartbeat is 30 s");
+        assertThat(record.evidence()).contains("Full thread dump");
+        assertThat(vassal.status().restarts()).isEqualTo(1);
+
+        killed(1, 9);
+        assertThat(pid(1)).isNotEqualTo(hung); // replaced at once, no backoff
+        assertThat(worker(1).lastRestart()).isEqualTo(record);
+    }
+
+    @Test
+    void aWorkerThatNeverSendsAHeartbeatIsDiagnosedNotKilled() {
+        load(settings("heartbeat=1"));
+        host.now += 61_000;
+        heartbeatDeadline().fire();
+
+        assertThat(worker(1).health()).isEqualTo("silent");
+        assertThat(worker(1).diagnosis()).contains("no agent is running in the worker");
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING); // ready by grace, not killed
+        assertThat(host.pidSignals).isEmpty();
     }
 
     // ---- status --------------------------------------------------------------------------------

@@ -1,0 +1,338 @@
+package dev.emperor.daemon;
+
+import dev.emperor.config.ConfigException;
+import dev.emperor.config.ConfigLoader;
+import dev.emperor.config.Inheritance;
+import dev.emperor.config.OptionModel;
+import dev.emperor.monitor.DirectoryStatus;
+import dev.emperor.monitor.VassalFile;
+import dev.emperor.monitor.VassalSource;
+import dev.emperor.vassal.Vassal;
+import dev.emperor.vassal.VassalDefaults;
+import dev.emperor.vassal.VassalEvent;
+import dev.emperor.vassal.VassalHost;
+import dev.emperor.vassal.VassalSettings;
+import dev.emperor.vassal.VassalState;
+import dev.emperor.vassal.VassalStatus;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Files to vassals: every scan compares the vassal files found with the vassals it keeps and
+ * starts, reloads or stops vassals to match, like s6-svscan does for service directories.
+ *
+ * <p>It never goes blind: an entry that cannot be read becomes that vassal's error and the
+ * rest is reconciled; only a directory that cannot be listed keeps its vassals as they are,
+ * and then it is retried with backoff until it can be listed again. A new vassal whose
+ * workers would cross the {@link FdBudget} is held (shown in {@code backoff} with the reason)
+ * and started by a later scan once descriptors are free.
+ *
+ * <p>Used on the event loop only. A vassal that stopped is forgotten by {@link #forget}, called
+ * for the loop's {@code VassalStopped} event, never from inside the vassal's own handler.
+ */
+final class Reconciler {
+
+    private static final System.Logger LOG = System.getLogger("emperor");
+    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    static final Duration MAX_RETRY = Duration.ofSeconds(30);
+
+    /** Queues an event on the loop after a delay. */
+    @FunctionalInterface
+    interface Scheduler {
+        void schedule(Duration delay, EmperorEvent event);
+    }
+
+    private final List<VassalSource> sources;
+    private final ConfigLoader loader;
+    private final OptionModel inherited;
+    private final VassalHost host;
+    private final Supplier<VassalDefaults> defaults;
+    private final FdBudget budget;
+    private final Scheduler scheduler;
+    private final LongSupplier wallClock;
+    private final Consumer<Path> watch;
+
+    /** By name; a hash map because every heartbeat looks its vassal up (snapshots sort). */
+    private final Map<String, Entry> vassals = new HashMap<>();
+    /** Valid new vassals waiting for file descriptors, by name. */
+    private final Map<String, Held> held = new TreeMap<>();
+    private final Map<Path, DirState> dirs = new LinkedHashMap<>();
+    private final Set<Path> conflictsLogged = new HashSet<>();
+    private boolean retryPending;
+    private boolean stopping;
+
+    Reconciler(List<VassalSource> sources, ConfigLoader loader, OptionModel inherited, VassalHost host,
+               Supplier<VassalDefaults> defaults, FdBudget budget, Scheduler scheduler, LongSupplier wallClock,
+               Consumer<Path> watch) {
+        this.sources = List.copyOf(sources);
+        this.loader = loader;
+        this.inherited = inherited;
+        this.host = host;
+        this.defaults = defaults;
+        this.budget = budget;
+        this.scheduler = scheduler;
+        this.wallClock = wallClock;
+        this.watch = watch;
+        for (VassalSource s : this.sources) dirs.putIfAbsent(s.directory(), new DirState());
+    }
+
+    // ---- scanning ------------------------------------------------------------------------------
+
+    /** One pass: list every source, then start, reload and stop vassals to match. */
+    void scan() {
+        if (stopping) return;
+        budget.measure();
+        Set<Path> unlistable = new HashSet<>();
+        Map<String, VassalFile> found = list(unlistable);
+        for (Entry entry : vassals.values()) {
+            if (entry.removed || found.containsKey(entry.vassal.name())) continue;
+            if (unlistable.contains(directoryOf(entry.file))) continue; // cannot tell: keep it
+            entry.removed = true;
+            LOG.log(Level.INFO, "vassal " + entry.vassal.name() + ": " + entry.file.path() + " removed; stopping it");
+            entry.vassal.handle(new VassalEvent.StopRequested("file removed"));
+        }
+        held.values().removeIf(h -> !found.containsKey(h.file.name()) && !unlistable.contains(directoryOf(h.file)));
+        for (VassalFile file : found.values()) {
+            Entry entry = vassals.get(file.name());
+            if (entry == null) {
+                admit(file);
+            } else if (entry.removed) {
+                // Comes back once the old instance has stopped (VassalStopped asks for a scan).
+            } else if (entry.file.changedTo(file)) {
+                boolean moved = !entry.file.path().equals(file.path());
+                entry.file = file;
+                LOG.log(Level.INFO, "vassal " + file.name() + ": " + file.path()
+                        + (moved ? " replaces the previous file" : " changed") + "; reloading");
+                entry.vassal.handle(read(file));
+            } else {
+                entry.file = file; // the same version, perhaps through a new symlink target
+            }
+        }
+    }
+
+    /** The vassal files present now, by name; the first of two files with one name wins. */
+    private Map<String, VassalFile> list(Set<Path> unlistable) {
+        Map<String, VassalFile> found = new LinkedHashMap<>();
+        for (VassalSource source : sources) {
+            Path dir = source.directory();
+            watch.accept(dir);
+            List<VassalFile> files;
+            try {
+                files = source.scan();
+            } catch (IOException e) {
+                unlistable.add(dir);
+                listingFailed(dir, VassalSource.inWords(e));
+                continue;
+            }
+            listed(dir);
+            for (VassalFile f : files) {
+                VassalFile first = found.putIfAbsent(f.name(), f);
+                if (first != null && !first.path().equals(f.path()) && conflictsLogged.add(f.path())) {
+                    LOG.log(Level.WARNING, "ignoring " + f.path() + ": vassal name '" + f.name()
+                            + "' is already taken by " + first.path() + "; rename one of them");
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * A new vassal file: started if its workers fit the descriptor budget, else held. A held
+     * file is read again at each scan (an include it names may have changed meanwhile).
+     */
+    private void admit(VassalFile file) {
+        Held waiting = held.get(file.name());
+        VassalEvent event = read(file);
+        if (event instanceof VassalEvent.ConfigLoaded loaded && !budget.admit(FdBudget.cost(loaded.settings()))) {
+            String why = budget.refusal();
+            if (waiting == null) {
+                LOG.log(Level.WARNING, "vassal " + file.name() + ": not started: " + why
+                        + "; it starts by itself when descriptors are free");
+            }
+            held.put(file.name(), new Held(file, why));
+            return;
+        }
+        if (held.remove(file.name()) != null) {
+            LOG.log(Level.INFO, "vassal " + file.name() + ": file descriptors are free again; starting it");
+        }
+        Vassal vassal = new Vassal(file.name(), file.path(), host, defaults.get());
+        vassals.put(file.name(), new Entry(vassal, file));
+        vassal.handle(event);
+    }
+
+    /**
+     * What a vassal file says: its settings, or why it cannot be used. The one place a file
+     * becomes a {@code ConfigLoaded} or {@code ConfigInvalid} (checks of who may write the file
+     * belong here, before the parse).
+     */
+    VassalEvent read(VassalFile file) {
+        if (file.problem().isPresent()) {
+            return new VassalEvent.ConfigInvalid(file.path() + ": cannot read: " + file.problem().get());
+        }
+        try {
+            ConfigLoader.LoadedConfig loaded = loader.loadVassal(file.path());
+            if (!inherited.isEmpty()) loaded = Inheritance.apply(inherited, loaded, loader);
+            return new VassalEvent.ConfigLoaded(VassalSettings.from(file.name(), loaded));
+        } catch (ConfigException e) {
+            return new VassalEvent.ConfigInvalid(String.join("; ", e.errors().stream().map(Object::toString).toList()));
+        }
+    }
+
+    private static Path directoryOf(VassalFile file) {
+        return file.path().toAbsolutePath().getParent();
+    }
+
+    // ---- directories that cannot be listed ---------------------------------------------------
+
+    private void listingFailed(Path dir, String why) {
+        DirState d = dirs.computeIfAbsent(dir, k -> new DirState());
+        long now = wallClock.getAsLong();
+        if (d.error == null || !d.error.equals(why)) {
+            if (d.error == null) d.sinceMs = now;
+            LOG.log(Level.ERROR, "cannot list vassal directory " + dir + " (" + why + "); its vassals keep running"
+                    + " as they are, and it is tried again with backoff until it can be listed");
+        }
+        d.error = why;
+        d.failures++;
+        Duration delay = retryDelay(d.failures);
+        d.nextRetryMs = now + delay.toMillis();
+        if (!retryPending) {
+            retryPending = true;
+            scheduler.schedule(delay, new EmperorEvent.Rescan(EmperorEvent.Rescan.Why.RETRY));
+        }
+    }
+
+    private void listed(Path dir) {
+        DirState d = dirs.computeIfAbsent(dir, k -> new DirState());
+        if (d.error != null) {
+            LOG.log(Level.INFO, "vassal directory " + dir + " can be listed again (after " + d.failures
+                    + " failed attempt(s)); acting on what changed meanwhile");
+            d.sinceMs = wallClock.getAsLong();
+        }
+        d.error = null;
+        d.failures = 0;
+        d.nextRetryMs = null;
+    }
+
+    /** 1 s, 2 s, 4 s ... up to 30 s. */
+    static Duration retryDelay(int failures) {
+        long ms = FIRST_RETRY.toMillis() << Math.min(failures - 1, 20);
+        return Duration.ofMillis(Math.min(ms, MAX_RETRY.toMillis()));
+    }
+
+    /** The retry timer fired: the next scan may schedule another. */
+    void retryDue() {
+        retryPending = false;
+    }
+
+    List<DirectoryStatus> directories() {
+        List<DirectoryStatus> list = new ArrayList<>(dirs.size());
+        dirs.forEach((path, d) -> list.add(new DirectoryStatus(path, d.error, d.sinceMs, d.failures, d.nextRetryMs)));
+        return list;
+    }
+
+    // ---- the table -----------------------------------------------------------------------------
+
+    /** The vassal of this name that its file still asks for, if any. */
+    Optional<Vassal> find(String name) {
+        Entry e = vassals.get(name);
+        return e == null || e.removed ? Optional.empty() : Optional.of(e.vassal);
+    }
+
+    /** The vassal kept under this name, also while it stops after its file went (its agents still talk). */
+    Optional<Vassal> kept(String name) {
+        Entry e = vassals.get(name);
+        return e == null ? Optional.empty() : Optional.of(e.vassal);
+    }
+
+    /** Whether {@code vassal} is the one this reconciler keeps under its name (not a stopped predecessor). */
+    boolean isCurrent(Vassal vassal) {
+        Entry e = vassals.get(vassal.name());
+        return e != null && e.vassal == vassal;
+    }
+
+    /** Vassals whose files are present (not being removed). */
+    List<Vassal> active() {
+        List<Vassal> list = new ArrayList<>(vassals.size());
+        for (Entry e : vassals.values()) {
+            if (!e.removed) list.add(e.vassal);
+        }
+        return list;
+    }
+
+    /** Every vassal kept, removed ones still stopping included. */
+    List<Vassal> all() {
+        List<Vassal> list = new ArrayList<>(vassals.size());
+        for (Entry e : vassals.values()) list.add(e.vassal);
+        return list;
+    }
+
+    boolean isEmpty() {
+        return vassals.isEmpty();
+    }
+
+    /** Forgets a vassal that has stopped; false if it was not the current one of its name. */
+    boolean forget(Vassal vassal) {
+        if (!isCurrent(vassal)) return false;
+        vassals.remove(vassal.name());
+        return true;
+    }
+
+    /** Stops every vassal for good (the emperor shuts down); held ones are dropped. */
+    void stopAll(String reason) {
+        stopping = true;
+        held.clear();
+        for (Entry e : vassals.values()) {
+            e.vassal.handle(new VassalEvent.StopRequested(reason));
+        }
+    }
+
+    /** Every vassal's status, held ones as {@code backoff} with the reason, sorted by name. */
+    List<VassalStatus> statuses() {
+        List<VassalStatus> list = new ArrayList<>(vassals.size() + held.size());
+        for (Entry e : vassals.values()) list.add(e.vassal.status());
+        for (Held h : held.values()) {
+            list.add(new VassalStatus(h.file.name(), h.file.path(), VassalState.BACKOFF, 0, h.error, null, List.of(),
+                    null, 0, null));
+        }
+        list.sort(java.util.Comparator.comparing(VassalStatus::name));
+        return list;
+    }
+
+    /** A vassal and the file version it was last loaded from. */
+    private static final class Entry {
+        final Vassal vassal;
+        VassalFile file;
+        boolean removed;
+
+        Entry(Vassal vassal, VassalFile file) {
+            this.vassal = vassal;
+            this.file = file;
+        }
+    }
+
+    /** A valid vassal waiting for descriptors: its file and why it waits. */
+    private record Held(VassalFile file, String error) {
+    }
+
+    private static final class DirState {
+        String error;
+        Long sinceMs;
+        int failures;
+        Long nextRetryMs;
+    }
+}

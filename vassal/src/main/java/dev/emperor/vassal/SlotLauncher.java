@@ -1,0 +1,66 @@
+package dev.emperor.vassal;
+
+import dev.emperor.vassal.process.LaunchException;
+import dev.emperor.vassal.process.LaunchSpec;
+import dev.emperor.vassal.process.LogTarget;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Puts a new process in a worker slot: its environment (the emperor's, then the file's, then
+ * the agent in JAVA_TOOL_OPTIONS), its log, its argv (the preload command for slot 0), the
+ * launch itself and the watch for its exit. What a failed launch means for the vassal
+ * (backoff, failed) is the state machine's decision.
+ */
+final class SlotLauncher {
+
+    private final Vassal vassal;
+    private final VassalHost host;
+    private final VassalDefaults defaults;
+
+    SlotLauncher(Vassal vassal, VassalHost host, VassalDefaults defaults) {
+        this.vassal = vassal;
+        this.host = host;
+        this.defaults = defaults;
+    }
+
+    /** The log a vassal with settings {@code s} writes to. */
+    LogTarget logFor(VassalSettings s) {
+        Path logFile = s.logFile().orElseGet(() -> defaults.defaultLogFile(vassal.name()));
+        return host.logTarget(vassal.name(), logFile, s.logMaxBytes());
+    }
+
+    /**
+     * Launches a process in {@code w} with settings {@code s}, writing to {@code log}, and
+     * resets the slot for it. On failure the slot has no process and says why.
+     */
+    void launch(WorkerSlot w, VassalSettings s, LogTarget log) throws LaunchException {
+        String name = vassal.name();
+        Map<String, String> env = new HashMap<>(host.baseEnvironment(name, Math.max(1, w.id)));
+        env.putAll(s.environment());
+        if (s.agent() && w.id != WorkerSlot.PRELOAD) {
+            // Every JVM the worker starts loads the agent; the emperor tells which one is the worker.
+            defaults.agentJar().ifPresent(jar -> env.merge("JAVA_TOOL_OPTIONS", "-javaagent:" + jar,
+                    (old, add) -> old.isBlank() ? add : old + " " + add));
+        }
+        List<String> argv = w.id == WorkerSlot.PRELOAD ? s.reload().preload().orElseThrow() : s.argv();
+        w.settings = s;
+        try {
+            w.pid = host.launch(new LaunchSpec(argv, env, s.directory(), log, "[" + w.label() + "] ", s.limits()));
+        } catch (LaunchException e) {
+            w.pid = 0;
+            w.launchError = "cannot start " + w.label() + ": " + e.getMessage();
+            throw e;
+        }
+        w.state = WorkerState.STARTING;
+        w.ready = false;
+        w.startedMono = host.nowMillis();
+        w.startedWall = host.wallMillis();
+        w.deadlineDueMono = 0;
+        w.health.reset();
+        w.launchError = null;
+        host.watchExit(vassal, w.id, w.pid);
+    }
+}
