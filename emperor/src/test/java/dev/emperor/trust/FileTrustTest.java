@@ -220,6 +220,28 @@ class FileTrustTest {
         assertThat(strict.check(app).problems()).singleElement().asString().contains("mode 0664").contains("chmod go-w");
     }
 
+    @Test
+    void theWholeLoadGivesVassalSettingsTheOwnersUidAndKeepsTheEmperorsDefaultsFromOverridingIt() throws Exception {
+        Path app = mallory.owns(write(vassals.resolve("app.ini"), "[vassal]\ncommand = id\n"));
+        TrustedLoad loaded = TrustedLoad.load(tyrant, new ConfigLoader(Map.of()), app);
+        assertThat(loaded.warnings()).isEmpty();
+        // the emperor's vassal-set comes first, as defaults: the pinned uid stays the last word
+        var emperorDefaults = new dev.emperor.config.OptionModel(java.util.List.of(
+                new dev.emperor.config.OptionValue("vassal-set", "uid=0", Origin.of(tmp.resolve("emperor.ini")))));
+        LoadedConfig effective = dev.emperor.config.Inheritance.apply(emperorDefaults, loaded.config(),
+                new ConfigLoader(Map.of()));
+        var settings = dev.emperor.vassal.VassalSettings.from("app", effective);
+        assertThat(settings.limits().uid()).contains(Integer.toString(mallory.uid));
+        assertThat(settings.limits().gid()).contains(Integer.toString(mallory.gid));
+
+        Path roots = write(vassals.resolve("roots.ini"), "[vassal]\ncommand = id\nuid = nobody\n");
+        assertThat(TrustedLoad.load(tyrant, new ConfigLoader(Map.of()), roots).config().value("uid")).contains("nobody");
+        Path hers = mallory.owns(write(vassals.resolve("hers.ini"), "[vassal]\ncommand = id\nuid = nobody\n"));
+        assertThat(catchThrowableOfType(ConfigException.class,
+                () -> TrustedLoad.load(tyrant, new ConfigLoader(Map.of()), hers)).errors().get(0).origin())
+                .isEqualTo(new Origin(hers, 3));
+    }
+
     private static LoadedConfig load(FileTrust trust, TrustVerdict verdict, Path file) throws ConfigException {
         return new ConfigLoader(Map.of()).withReadPolicy(trust.readPolicy(verdict)).loadVassal(file);
     }
