@@ -147,7 +147,20 @@ public final class FileTrust {
         }
         List<Identity> readers = readersOf(check);
         fatal.addAll(PathCheck.unreadable(walk, readers));
+        if (rootOnlyIfTrusted(runAs) && fatal.isEmpty() && !problems.isEmpty()) {
+            fatal.add(file + " would run as root (or the emperor's user), which tyrant mode allows only for files that "
+                    + "pass the strict checks, whatever strict says");
+        }
         return verdict(file, problems, fatal, runAs, readers);
+    }
+
+    /**
+     * In tyrant mode, a file that runs as root (nobody else controls it) must pass the
+     * strict checks even with strict off: tyrant mode promises that no other user's file,
+     * name or include runs as root.
+     */
+    boolean rootOnlyIfTrusted(Optional<Identity> runAs) {
+        return tyrant && runAs.isEmpty();
     }
 
     /** Trusted uids: root and the emperor's user. */

@@ -44,7 +44,9 @@ public final class TrustedReadPolicy implements FileReadPolicy {
                     ? sameVassalFile(file, walk)
                     : dependency(file, purpose, walk);
             if (!problems.isEmpty()) {
-                if (trust.strict()) throw new Refused(String.join("; ", problems));
+                if (trust.strict() || trust.rootOnlyIfTrusted(verdict.runAs())) {
+                    throw new Refused(String.join("; ", problems));
+                }
                 warnings.addAll(problems);
             }
             InputStream in = new FdInputStream(walk.fd());

@@ -132,6 +132,20 @@ class FileTrustTest {
     }
 
     @Test
+    void inTyrantModeARootOwnedFileRunsAsRootOnlyIfItPassesTheStrictChecksWhateverStrictSays() throws Exception {
+        FileTrust laxTyrant = new FileTrust(false, true, 0);
+        chmod(vassals, "rwxrwxrwx"); // anyone could have put a hardlink to root's file here, under a name of their choice
+        Path app = write(vassals.resolve("app.ini"), "[vassal]\ncommand = id\n");
+        TrustVerdict verdict = laxTyrant.check(app);
+        assertThat(verdict).isInstanceOf(TrustVerdict.Refused.class);
+        assertThat(String.join("\n", verdict.problems())).contains("would run as root").contains("chmod go-w " + vassals);
+        // a tenant's file in the same place runs as the tenant, with a warning
+        Path hers = mallory.owns(write(vassals.resolve("hers.ini"), "[vassal]\ncommand = id\n"));
+        assertThat(laxTyrant.check(hers)).isInstanceOf(TrustVerdict.Doubtful.class)
+                .satisfies(v -> assertThat(v.runAs()).contains(mallory.identity()));
+    }
+
+    @Test
     void anIncludeInAPlaceAnotherUserControlsIsRefused() throws Exception {
         Path home = mallory.owns(Files.createDirectory(tmp.resolve("home")));
         Path evil = mallory.owns(write(home.resolve("common.ini"), "[vassal]\nuid = root\n"));
