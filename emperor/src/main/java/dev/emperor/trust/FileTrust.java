@@ -2,6 +2,7 @@ package dev.emperor.trust;
 
 import dev.emperor.config.ConfigException;
 import dev.emperor.config.ConfigLoader.LoadedConfig;
+import dev.emperor.vassal.process.ProcessLimits;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -119,6 +120,15 @@ public final class FileTrust {
         verdict.requireUsable();
         if (!tyrant || verdict.runAs().isEmpty()) return loaded;
         return TyrantRule.apply(verdict.runAs().get(), loaded);
+    }
+
+    /**
+     * In tyrant mode, refuses resource limits a tenant's vassal asks for above the emperor's
+     * own hard limits (the spawner sets them while still root); nothing for root's own files.
+     * Call it with the limits of the vassal's validated settings.
+     */
+    public void checkLimits(TrustVerdict verdict, ProcessLimits limits) throws ConfigException {
+        if (tyrant && verdict.runAs().isPresent()) TenantLimits.check(verdict.runAs().get(), verdict.path(), limits);
     }
 
     /** The verdict on a walked vassal file: shared by {@link #check} and the read of the same file. */

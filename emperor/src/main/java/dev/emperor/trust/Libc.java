@@ -46,6 +46,9 @@ final class Libc {
 
         int geteuid();
 
+        /** {@code limits}: struct rlimit as {soft, hard}. */
+        int getrlimit(int resource, long[] limits) throws LastErrorException;
+
         String strerror(int errnum);
 
         // the re-entrant forms: checks may run on any thread

@@ -248,6 +248,12 @@ class FileTrustTest {
         assertThat(settings.limits().uid()).contains(Integer.toString(mallory.uid));
         assertThat(settings.limits().gid()).contains(Integer.toString(mallory.gid));
 
+        tyrant.checkLimits(loaded.verdict(), settings.limits());
+        Files.writeString(app, "[vassal]\ncommand = id\nlimit-nofile = 2000000000\n");
+        var greedy = dev.emperor.vassal.VassalSettings.from("app", TrustedLoad.load(tyrant, new ConfigLoader(Map.of()), app).config());
+        assertThat(catchThrowableOfType(ConfigException.class, () -> tyrant.checkLimits(loaded.verdict(), greedy.limits()))
+                .getMessage()).contains("limit-nofile asks for 2000000000, above the emperor's own hard limit");
+
         Path roots = write(vassals.resolve("roots.ini"), "[vassal]\ncommand = id\nuid = nobody\n");
         assertThat(TrustedLoad.load(tyrant, new ConfigLoader(Map.of()), roots).config().value("uid")).contains("nobody");
         Path hers = mallory.owns(write(vassals.resolve("hers.ini"), "[vassal]\ncommand = id\nuid = nobody\n"));
