@@ -95,6 +95,24 @@ public final class FileTrust {
     }
 
     /**
+     * One of the emperor's own files: a settings file given with {@code --ini} and the like,
+     * or a {@code vassals-include} template. They decide for every vassal, so only root and
+     * the emperor's user may control them, in tyrant mode too.
+     */
+    public TrustVerdict checkEmperorFile(Path file) {
+        try (PathWalk walk = PathWalk.toFile(file)) {
+            PathCheck check = PathCheck.of(walk, trusted, false);
+            List<String> problems = new ArrayList<>(check.writable());
+            if (!check.controllers().isEmpty()) problems.add(ownedBy(file, check, "an emperor settings file"));
+            // it acts as root: tyrant mode holds it to the strict checks, as it does root's vassal files
+            boolean hold = rootOnlyIfTrusted(Optional.empty());
+            return verdict(file, hold ? List.of() : problems, hold ? problems : List.of(), Optional.empty(), List.of());
+        } catch (IOException e) {
+            return new TrustVerdict.Refused(file, List.of(unreadable(file, e)));
+        }
+    }
+
+    /**
      * In tyrant mode, the user {@code vassalFile} runs as: its owner, or empty for a file
      * of root or the emperor's user (which runs as its own {@code uid}/{@code gid} say).
      *

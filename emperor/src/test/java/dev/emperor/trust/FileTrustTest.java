@@ -228,6 +228,17 @@ class FileTrustTest {
     }
 
     @Test
+    void theEmperorsOwnFilesMustBeRootsEvenInTyrantMode() throws Exception {
+        Path settings = write(tmp.resolve("emperor.ini"), "[emperor]\nvassal-set = uid=0\n");
+        assertThat(tyrant.checkEmperorFile(settings)).isInstanceOf(TrustVerdict.Trusted.class);
+        mallory.owns(settings);
+        assertThat(tyrant.checkEmperorFile(settings)).isInstanceOf(TrustVerdict.Refused.class)
+                .satisfies(v -> assertThat(v.problems().get(0)).contains("emperor settings file").contains(mallory.name));
+        assertThat(new FileTrust(false, true, 0).checkEmperorFile(settings)).isInstanceOf(TrustVerdict.Refused.class);
+        assertThat(lax.checkEmperorFile(settings)).isInstanceOf(TrustVerdict.Doubtful.class);
+    }
+
+    @Test
     void groupWritableFilesAreProblems() throws Exception {
         Path app = write(vassals.resolve("app.ini"), "[vassal]\n");
         chmod(app, "rw-rw-r--");
