@@ -23,7 +23,17 @@ public final class ConfigException extends Exception {
         this(List.of(new ConfigError(origin, message)));
     }
 
+    /** An error with a summary that quotes nothing from the file (see {@link ConfigError#publicText()}). */
+    public ConfigException(Origin origin, String message, String summary) {
+        this(List.of(new ConfigError(origin, message, summary)));
+    }
+
     public List<ConfigError> errors() {
         return errors;
+    }
+
+    /** Every error's {@link ConfigError#publicText()}, joined by "; ": what /stats may show. */
+    public String publicText() {
+        return errors.stream().map(ConfigError::publicText).collect(Collectors.joining("; "));
     }
 }

@@ -32,15 +32,17 @@ public final class ConfigLoader {
 
     private final Map<String, String> environment;
     private final Path workingDirectory;
+    private final FileReadPolicy readPolicy;
 
     /** A loader that expands {@code $(VAR)} from the given environment. */
     public ConfigLoader(Map<String, String> environment) {
-        this(environment, null);
+        this(environment, null, FileReadPolicy.ALLOW_ALL);
     }
 
-    private ConfigLoader(Map<String, String> environment, Path workingDirectory) {
+    private ConfigLoader(Map<String, String> environment, Path workingDirectory, FileReadPolicy readPolicy) {
         this.environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
         this.workingDirectory = workingDirectory;
+        this.readPolicy = Objects.requireNonNull(readPolicy, "readPolicy");
     }
 
     /** A loader that expands {@code $(VAR)} from this process's environment. */
@@ -54,7 +56,16 @@ public final class ConfigLoader {
      * the path as given.
      */
     public ConfigLoader withWorkingDirectory(Path dir) {
-        return new ConfigLoader(environment, dir.toAbsolutePath().normalize());
+        return new ConfigLoader(environment, dir.toAbsolutePath().normalize(), readPolicy);
+    }
+
+    /**
+     * The same loader, opening every file it reads (the file given, includes, {@code @(file)},
+     * {@code for-readline}) through {@code policy}: how a root emperor reads files for
+     * other users. The default reads everything, as the command-line tools should.
+     */
+    public ConfigLoader withReadPolicy(FileReadPolicy policy) {
+        return new ConfigLoader(environment, workingDirectory, policy);
     }
 
     /** The environment {@code $(VAR)} and {@code if-env} see. */
@@ -96,7 +107,7 @@ public final class ConfigLoader {
             file = workingDirectory.resolve(file); // relative to the working directory, as uwsgi's own argument
         }
         Path cwd = workingDirectory != null ? workingDirectory : folderOf(file);
-        Engine engine = new Engine(environment, cwd);
+        Engine engine = new Engine(environment, cwd, readPolicy);
         try {
             String read = engine.loadTop(format, file, given, absolute, section == null || section.isEmpty() ? null : section, sections);
             engine.finish();
@@ -182,7 +193,7 @@ public final class ConfigLoader {
     }
 
     private Engine unexpandedEngine(Path path) {
-        return new Engine(environment, workingDirectory != null ? workingDirectory : folderOf(fileOf(path)));
+        return new Engine(environment, workingDirectory != null ? workingDirectory : folderOf(fileOf(path)), readPolicy);
     }
 
     private Path fileOf(Path path) {

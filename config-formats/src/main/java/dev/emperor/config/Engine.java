@@ -67,6 +67,7 @@ final class Engine {
 
     private final Map<String, String> env;
     private final Path cwd;
+    private final FileReadPolicy policy;
     private final Magic.Process process;
     private final List<Entry> entries = new ArrayList<>();
     private final Deque<String> chain = new ArrayDeque<>();
@@ -85,9 +86,11 @@ final class Engine {
     private final Set<String> placeholders = new java.util.LinkedHashSet<>();
     private boolean keepMagic;
 
-    Engine(Map<String, String> env, Path cwd) {
+    /** {@code policy} opens every file this load reads (see {@link FileReadPolicy}). */
+    Engine(Map<String, String> env, Path cwd, FileReadPolicy policy) {
         this.env = env;
         this.cwd = cwd;
+        this.policy = policy;
         this.process = new Magic.Process(cwd);
     }
 
@@ -154,7 +157,7 @@ final class Engine {
         String asGiven = section == null ? given : given + ":" + section;
         List<String> wanted = section == null || format == ConfigFormat.XML ? candidates : List.of(section);
         String xmlId = format == ConfigFormat.XML ? section : null;
-        String text = SourceText.read(file);
+        String text = SourceText.read(file, policy, FileReadPolicy.Purpose.CONFIG);
         Read read = parse(format, file, asGiven, absoluteAsGiven, section, text, wanted, xmlId);
         if (read.section().name() == null) {
             String name = wanted.get(0);
@@ -213,7 +216,7 @@ final class Engine {
             throw new ConfigException(from, "includes nested deeper than " + Limits.MAX_INCLUDE_DEPTH + ": "
                     + chainText() + " -> " + pathPart);
         }
-        String text = readIncluded(file, pathPart, from);
+        String text = readIncluded(file, pathPart, from, FileReadPolicy.Purpose.INCLUDE);
         String asGiven = section == null ? (colon < 0 ? pathPart : spec) : spec;
         String absolute = pathPart.startsWith("/") ? pathPart : cwd + "/" + pathPart;
         Read read = parse(format, file, asGiven, absolute, section, text, List.of(wanted),
@@ -233,14 +236,16 @@ final class Engine {
         }
     }
 
-    private String readIncluded(Path file, String shown, Origin from) throws ConfigException {
+    private String readIncluded(Path file, String shown, Origin from, FileReadPolicy.Purpose purpose)
+            throws ConfigException {
         if (++filesRead > Limits.MAX_FILES) {
             throw new ConfigException(from, "more than " + Limits.MAX_FILES + " files read by one load");
         }
         try {
-            return SourceText.read(file);
+            return SourceText.read(file, policy, purpose);
         } catch (ConfigException e) {
-            throw new ConfigException(from, "cannot read '" + shown + "': " + e.errors().get(0).message());
+            ConfigError first = e.errors().get(0);
+            throw new ConfigException(from, "cannot read '" + shown + "': " + first.message(), first.summary());
         }
     }
 
@@ -450,7 +455,7 @@ final class Engine {
         if (!Files.isReadable(file) || Files.isDirectory(file)) {
             return List.of(); // uWSGI logs the failed open and adds nothing
         }
-        String text = readIncluded(file, name, origin);
+        String text = readIncluded(file, name, origin, FileReadPolicy.Purpose.READLINE);
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         List<String> out = new ArrayList<>();
         int start = 0;
@@ -535,7 +540,7 @@ final class Engine {
     private String readAt(String name, Origin origin) throws ConfigException {
         checkScheme(name, origin);
         if (name.isEmpty()) return null;
-        String text = readIncluded(cwd.resolve(name), name, origin);
+        String text = readIncluded(cwd.resolve(name), name, origin, FileReadPolicy.Purpose.FILE_VALUE);
         if (!text.isEmpty() && (text.endsWith("\n") || text.endsWith("\r"))) {
             text = text.substring(0, text.length() - 1);
         }

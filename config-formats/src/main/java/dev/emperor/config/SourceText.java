@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
@@ -22,12 +21,20 @@ final class SourceText {
     private SourceText() {
     }
 
+    /** Reads {@code file} as the calling process may (tests, tools). */
     static String read(Path file) throws ConfigException {
+        return read(file, FileReadPolicy.ALLOW_ALL, FileReadPolicy.Purpose.CONFIG);
+    }
+
+    /** Reads {@code file} through {@code policy}: the only place a load opens a file. */
+    static String read(Path file, FileReadPolicy policy, FileReadPolicy.Purpose purpose) throws ConfigException {
         byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = policy.open(file, purpose)) {
             bytes = in.readNBytes(MAX_BYTES + 1);
         } catch (NoSuchFileException e) {
             throw new ConfigException(Origin.of(file), "file not found");
+        } catch (FileReadPolicy.Refused e) {
+            throw new ConfigException(Origin.of(file), e.getMessage(), "refused by the emperor's file trust rules");
         } catch (IOException e) {
             throw new ConfigException(Origin.of(file), "cannot read: " + e.getMessage());
         }
