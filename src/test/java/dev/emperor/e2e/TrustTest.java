@@ -12,7 +12,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.Test;
  * drops, her symlink to a root-only file, a directory everyone may write, tyrant mode, and
  * /stats quoting what root read.
  */
-@Disabled("enable once dev.emperor.trust is wired into the reconciler and RunCommand (see the trust branch's report)")
 class TrustTest extends EmperorTestBase {
 
     private static LocalUser mallory;

@@ -19,6 +19,8 @@ import dev.emperor.logging.LogSetup;
 import dev.emperor.monitor.VassalSource;
 import dev.emperor.stats.StatsDocument;
 import dev.emperor.stats.StatsServer;
+import dev.emperor.trust.FileTrust;
+import dev.emperor.trust.TrustVerdict;
 import dev.emperor.vassal.Throttle;
 import dev.emperor.vassal.process.LaunchException;
 import dev.emperor.vassal.process.ChildReaper;
@@ -89,10 +91,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail too.")
     boolean verbose;
 
+    /** What the settings' trust checks found, logged once logging is set up. */
+    private final List<String> startWarnings = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         EmperorSettings settings = settings();
         LogSetup.configure(verbose);
+        startWarnings.forEach(w -> LOG.log(Level.WARNING, w));
         try (RunDir dir = RunDir.acquire(settings.runDir());
              OutputPump pump = new OutputPump();
              ChildReaper reaper = new ChildReaper()) {
@@ -232,9 +238,40 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         verbose = verbose || bool(all, "verbose"); // -v wins; else the settings say, as any bool reads
+        FileTrust trust = trust(all, list, inherited);
         return new EmperorSettings(list, rd, new Throttle(Duration.ofMillis(throttle), Duration.ofMillis(maxThrottle)),
                 Duration.ofMillis(Math.round(rescan * 1000)), all.last("stats").map(v -> address(v.value())),
-                Duration.ofMillis(Math.round(required * 1000)), new OptionModel(inherited));
+                Duration.ofMillis(Math.round(required * 1000)), new OptionModel(inherited), trust);
+    }
+
+    /**
+     * Strict and tyrant mode, and their verdict on what the emperor reads at start: a vassals
+     * directory, a settings file or a vassals-include file that someone else controls is
+     * refused (strict) or used with a warning.
+     */
+    private FileTrust trust(OptionModel all, List<VassalSource> dirs, List<OptionValue> inherited) {
+        boolean tyrant = bool(all, "tyrant");
+        FileTrust.settingsProblem(tyrant).ifPresent(p -> {
+            throw new EmperorCommand.UserError(p, 2);
+        });
+        Optional<Boolean> strict = all.last("strict").isPresent() ? Optional.of(bool(all, "strict")) : Optional.empty();
+        FileTrust trust = FileTrust.forThisProcess(strict, tyrant);
+        List<String> refused = new ArrayList<>();
+        for (VassalSource src : dirs) judge(trust.checkDirectory(src.directory()), "vassal directory", refused);
+        for (String file : settingsFiles) judge(trust.checkEmperorFile(Path.of(file)), "settings file", refused);
+        for (OptionValue v : inherited) {
+            if (v.key().equals("vassals-include")) judge(trust.checkEmperorFile(Path.of(v.value())), "vassals-include", refused);
+        }
+        if (!refused.isEmpty()) throw new EmperorCommand.UserError(String.join("\n", refused), 2);
+        return trust;
+    }
+
+    private void judge(TrustVerdict verdict, String what, List<String> refused) {
+        if (!verdict.usable()) {
+            refused.add("refusing " + what + " " + verdict.path() + " (strict mode): " + String.join("; ", verdict.problems()));
+        } else {
+            verdict.problems().forEach(p -> startWarnings.add(what + " " + verdict.path() + ": " + p));
+        }
     }
 
     /** Every option under its own name: a uWSGI alias ({@code emperor-throttle}) becomes the schema's name. */

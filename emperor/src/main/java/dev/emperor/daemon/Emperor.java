@@ -90,7 +90,7 @@ public final class Emperor {
         this.gate = new AgentGate(name -> table[0].kept(name));
         this.host = new LoopHost(loop, launcher, reaper, metrics, gate, workerEnvironment(settings),
                 settings.agentSocket());
-        this.reconciler = new Reconciler(settings.sources(), loader, settings.vassalDefaults(), host,
+        this.reconciler = new Reconciler(settings.sources(), loader, settings.trust(), settings.vassalDefaults(), host,
                 this::vassalDefaults, budget, loop::schedule, System::currentTimeMillis, this::watch);
         table[0] = reconciler;
         host.currentVassals(reconciler::isCurrent);

@@ -19,10 +19,11 @@ import java.util.Optional;
  * @param requiredHeartbeat heartbeat silence after which a worker that reported before is hung
  * @param vassalDefaults the emperor's {@code vassal-set} and {@code vassals-include} options: all
  *                       that crosses from the emperor to its vassals, as defaults they override
+ * @param trust          who may write vassal files and includes (strict), and as whom they run (tyrant)
  */
 public record EmperorSettings(List<VassalSource> sources, Path runDir, Throttle throttle, Duration rescanInterval,
                               Optional<InetSocketAddress> stats, Duration requiredHeartbeat,
-                              dev.emperor.config.OptionModel vassalDefaults) {
+                              dev.emperor.config.OptionModel vassalDefaults, dev.emperor.trust.FileTrust trust) {
 
     public EmperorSettings {
         sources = List.copyOf(sources);

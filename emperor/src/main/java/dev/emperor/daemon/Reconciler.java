@@ -7,6 +7,8 @@ import dev.emperor.config.OptionModel;
 import dev.emperor.monitor.DirectoryStatus;
 import dev.emperor.monitor.VassalFile;
 import dev.emperor.monitor.VassalSource;
+import dev.emperor.trust.FileTrust;
+import dev.emperor.trust.TrustedLoad;
 import dev.emperor.vassal.Vassal;
 import dev.emperor.vassal.VassalDefaults;
 import dev.emperor.vassal.VassalEvent;
@@ -58,6 +60,7 @@ final class Reconciler {
 
     private final List<VassalSource> sources;
     private final ConfigLoader loader;
+    private final FileTrust trust;
     private final OptionModel inherited;
     private final VassalHost host;
     private final Supplier<VassalDefaults> defaults;
@@ -75,11 +78,12 @@ final class Reconciler {
     private boolean retryPending;
     private boolean stopping;
 
-    Reconciler(List<VassalSource> sources, ConfigLoader loader, OptionModel inherited, VassalHost host,
+    Reconciler(List<VassalSource> sources, ConfigLoader loader, FileTrust trust, OptionModel inherited, VassalHost host,
                Supplier<VassalDefaults> defaults, FdBudget budget, Scheduler scheduler, LongSupplier wallClock,
                Consumer<Path> watch) {
         this.sources = List.copyOf(sources);
         this.loader = loader;
+        this.trust = trust;
         this.inherited = inherited;
         this.host = host;
         this.defaults = defaults;
@@ -176,19 +180,28 @@ final class Reconciler {
 
     /**
      * What a vassal file says: its settings, or why it cannot be used. The one place a file
-     * becomes a {@code ConfigLoaded} or {@code ConfigInvalid} (checks of who may write the file
-     * belong here, before the parse).
+     * becomes a {@code ConfigLoaded} or {@code ConfigInvalid}. The file is judged before it is
+     * parsed (strict mode: who may write it; tyrant mode: as whom it runs), read through the
+     * trusted read policy (includes, {@code @(file)}), and only then given the emperor's
+     * defaults, so that a tyrant's pinned uid/gid is the last word. The full error goes to the
+     * log; the vassal (and so /stats, which every local user may read) gets file and line only.
      */
     VassalEvent read(VassalFile file) {
         if (file.problem().isPresent()) {
             return new VassalEvent.ConfigInvalid(file.path() + ": cannot read: " + file.problem().get());
         }
         try {
-            ConfigLoader.LoadedConfig loaded = loader.loadVassal(file.path());
+            TrustedLoad trusted = TrustedLoad.load(trust, loader, file.path());
+            trusted.warnings().forEach(w -> LOG.log(Level.WARNING, "vassal " + file.name() + ": " + w));
+            ConfigLoader.LoadedConfig loaded = trusted.config();
             if (!inherited.isEmpty()) loaded = Inheritance.apply(inherited, loaded, loader);
-            return new VassalEvent.ConfigLoaded(VassalSettings.from(file.name(), loaded));
+            VassalSettings settings = VassalSettings.from(file.name(), loaded);
+            trust.checkLimits(trusted.verdict(), settings.limits());
+            return new VassalEvent.ConfigLoaded(settings);
         } catch (ConfigException e) {
-            return new VassalEvent.ConfigInvalid(String.join("; ", e.errors().stream().map(Object::toString).toList()));
+            LOG.log(Level.ERROR, "vassal " + file.name() + ": invalid: "
+                    + String.join("; ", e.errors().stream().map(Object::toString).toList()));
+            return new VassalEvent.ConfigInvalid(e.publicText());
         }
     }
 

@@ -74,6 +74,7 @@ class ReconcilerTest {
         VassalDefaults defaults = new VassalDefaults(Throttle.DEFAULT, Duration.ofSeconds(30), Optional.empty(),
                 root.resolve("logs"));
         reconciler = new Reconciler(List.of(VassalSource.parse(dir.toString())), new ConfigLoader(Map.of()),
+                new dev.emperor.trust.FileTrust(false, false, 0),
                 new OptionModel(List.of()), host, () -> defaults, budget,
                 (delay, event) -> scheduled.add(new Scheduled(delay, event)), () -> host.wall, d -> { });
         // What the loop does with a VassalStopped event.

@@ -121,7 +121,7 @@ public record VassalSettings(
             if (spec.isEmpty()) {
                 // a [uwsgi] file's other options belong to uwsgi itself; a placeholder's definition is no setting
                 if (!uwsgiFile && !config.placeholders().contains(v.key())) {
-                    errors.add(new ConfigError(v.origin(), unknown(v.key())));
+                    errors.add(new ConfigError(v.origin(), unknown(v.key()), "unknown option"));
                 }
                 continue;
             }
@@ -130,16 +130,18 @@ public record VassalSettings(
                     int eq = v.value().indexOf('=');
                     String key = eq < 0 ? v.value() : v.value().substring(0, eq);
                     if (eq < 0 || !ENV_NAME.matcher(key).matches()) {
-                        errors.add(new ConfigError(v.origin(), "env: expected KEY=VALUE, found '" + v.value() + "'"));
+                        errors.add(new ConfigError(v.origin(), "env: expected KEY=VALUE, found '" + v.value() + "'",
+                                "env: expected KEY=VALUE"));
                     } else if (v.value().indexOf('\0') >= 0) {
-                        errors.add(new ConfigError(v.origin(), "env: a NUL character cannot be passed to a process"));
+                        errors.add(new ConfigError(v.origin(), "env: a NUL character cannot be passed to a process",
+                                "env: a NUL character cannot be passed to a process"));
                     } else {
                         env.put(key, v.value().substring(eq + 1));
                     }
                 }
                 case "touch-reload" -> {
                     if (v.value().isBlank()) {
-                        errors.add(new ConfigError(v.origin(), "touch-reload: expected a file path"));
+                        errors.add(new ConfigError(v.origin(), "touch-reload: expected a file path", "touch-reload: expected a file path"));
                     } else {
                         Path p = path(v, null, fileDir, errors);
                         if (p != null) touchReload.add(p);
@@ -158,7 +160,7 @@ public record VassalSettings(
                 argv = List.of("uwsgi", "--" + config.format().displayName(), file.toString());
             } else {
                 errors.add(new ConfigError(command != null ? command.origin() : new Origin(file, 1),
-                        "missing 'command': say which program this vassal runs"));
+                        "missing 'command': say which program this vassal runs", "missing 'command'"));
             }
         } else {
             argv = words(command, shell, errors);
@@ -174,7 +176,7 @@ public record VassalSettings(
         if (preloadValue != null && !preloadValue.value().isBlank()) {
             if (lazyApps) {
                 errors.add(new ConfigError(preloadValue.origin(), "preload: has no effect with lazy-apps = true "
-                        + "(each worker loads the app itself); remove one of them"));
+                        + "(each worker loads the app itself); remove one of them", "preload: has no effect with lazy-apps = true"));
             }
             preload = Optional.of(words(preloadValue, shell, errors));
         }
@@ -241,7 +243,7 @@ public record VassalSettings(
             if (v == null) return true;
             Optional<String> problem = SCHEMA.get(name).type().problem(v.value());
             problem.ifPresent(p -> errors.add(new ConfigError(v.origin(), v.key() + ": " + p + ", found '"
-                    + v.value() + "'")));
+                    + v.value() + "'", v.key() + ": " + p)));
             return problem.isEmpty();
         }
 
@@ -257,7 +259,7 @@ public record VassalSettings(
             if (n < min || n > max) {
                 OptionValue v = single.get(name);
                 errors.add(new ConfigError(v.origin(), v.key() + ": must be between " + min + " and " + max
-                        + ", found " + n));
+                        + ", found " + n, v.key() + ": must be between " + min + " and " + max));
                 return dflt;
             }
             return n;
@@ -271,7 +273,7 @@ public record VassalSettings(
             if (s > 86_400) {
                 OptionValue v = single.get(name);
                 errors.add(new ConfigError(v.origin(), v.key() + ": must be between 0 and 86400 seconds, found "
-                        + v.value()));
+                        + v.value(), v.key() + ": must be between 0 and 86400 seconds"));
                 return dflt;
             }
             return Duration.ofMillis(Math.round(s * 1000));
@@ -283,7 +285,7 @@ public record VassalSettings(
             OptionalLong n = OptionType.parseSize(v.value());
             if (n.isEmpty()) {
                 errors.add(new ConfigError(v.origin(), v.key() + ": expected a size such as 10485760, 512K or 10M, found '"
-                        + v.value() + "'"));
+                        + v.value() + "'", v.key() + ": expected a size such as 10485760, 512K or 10M"));
             }
             return n;
         }
@@ -294,7 +296,7 @@ public record VassalSettings(
             Optional<Signal> s = Signal.parse(v.value());
             if (s.isEmpty()) {
                 errors.add(new ConfigError(v.origin(), v.key() + ": unknown signal '" + v.value()
-                        + "' (try SIGTERM, SIGINT, SIGQUIT, SIGHUP)"));
+                        + "' (try SIGTERM, SIGINT, SIGQUIT, SIGHUP)", v.key() + ": unknown signal"));
             }
             return s;
         }
@@ -308,7 +310,7 @@ public record VassalSettings(
                 out.put(resource, Math.multiplyExact(n.getAsLong(), unit));
             } catch (ArithmeticException e) {
                 errors.add(new ConfigError(v.origin(), v.key() + ": expected a whole number >= 0, found '"
-                        + v.value() + "'"));
+                        + v.value() + "'", v.key() + ": expected a whole number >= 0"));
             }
         }
     }
@@ -317,10 +319,10 @@ public record VassalSettings(
         if (shell) return List.of("/bin/sh", "-c", v.value());
         try {
             List<String> w = CommandWords.split(v.value());
-            if (w.isEmpty()) errors.add(new ConfigError(v.origin(), v.key() + ": empty"));
+            if (w.isEmpty()) errors.add(new ConfigError(v.origin(), v.key() + ": empty", v.key() + ": empty"));
             return w;
         } catch (IllegalArgumentException e) {
-            errors.add(new ConfigError(v.origin(), v.key() + ": " + e.getMessage()));
+            errors.add(new ConfigError(v.origin(), v.key() + ": " + e.getMessage(), v.key() + ": cannot be split into words"));
             return List.of();
         }
     }
@@ -329,7 +331,8 @@ public record VassalSettings(
         if (v == null || v.value().isBlank()) return Optional.empty();
         String s = v.value().strip();
         if (!ACCOUNT.matcher(s).matches()) {
-            errors.add(new ConfigError(v.origin(), v.key() + ": '" + s + "' is not a user or group name or number"));
+            errors.add(new ConfigError(v.origin(), v.key() + ": '" + s + "' is not a user or group name or number",
+                    v.key() + ": not a user or group name or number"));
             return Optional.empty();
         }
         return Optional.of(s);
@@ -340,7 +343,8 @@ public record VassalSettings(
         try {
             return base.resolve(v.value().strip()).normalize();
         } catch (java.nio.file.InvalidPathException e) {
-            errors.add(new ConfigError(v.origin(), v.key() + ": not a usable path (" + e.getReason() + ")"));
+            errors.add(new ConfigError(v.origin(), v.key() + ": not a usable path (" + e.getReason() + ")",
+                    v.key() + ": not a usable path"));
             return dflt;
         }
     }
