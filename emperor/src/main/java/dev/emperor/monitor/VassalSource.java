@@ -10,6 +10,7 @@ import java.nio.file.PathMatcher;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -88,14 +89,18 @@ public final class VassalSource {
         BasicFileAttributes attrs = Files.readAttributes(entry, BasicFileAttributes.class); // follows symlinks
         if (!attrs.isRegularFile()) return null;
         long mtime = attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        // Who owns the file and who may write it are part of its identity: a chown or chmod
+        // changes what strict and tyrant mode decide, so it is a change (it touches ctime only).
+        Map<String, Object> owner = Files.readAttributes(entry, "unix:uid,gid,mode");
+        Object identity = List.of(String.valueOf(attrs.fileKey()), owner.get("uid"), owner.get("gid"), owner.get("mode"));
         if (!Files.isSymbolicLink(entry)) {
-            return new VassalFile(name, entry, new VassalFile.Fingerprint(mtime, attrs.size(), attrs.fileKey()));
+            return new VassalFile(name, entry, new VassalFile.Fingerprint(mtime, attrs.size(), identity));
         }
         // Through a symlink (a template, a ConfigMap's ..data/NAME): know the content, so
         // that a swap of targets with equal content is no change.
         Path target = entry.toRealPath();
         if (attrs.size() > MAX_DIGESTED_BYTES) {
-            return new VassalFile(name, entry, new VassalFile.Fingerprint(mtime, attrs.size(), attrs.fileKey(),
+            return new VassalFile(name, entry, new VassalFile.Fingerprint(mtime, attrs.size(), identity,
                     target, null));
         }
         byte[] digest;
@@ -104,7 +109,7 @@ public final class VassalSource {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e); // every JDK has SHA-256
         }
-        return new VassalFile(name, entry, new VassalFile.Fingerprint(mtime, attrs.size(), attrs.fileKey(), target,
+        return new VassalFile(name, entry, new VassalFile.Fingerprint(mtime, attrs.size(), identity, target,
                 digest));
     }
 

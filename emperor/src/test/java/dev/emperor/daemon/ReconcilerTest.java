@@ -136,6 +136,22 @@ class ReconcilerTest {
     }
 
     @Test
+    void aChmodIsAChangeSoTheFileIsJudgedAgain() throws IOException {
+        Path file = write("web.ini", "sleep 100");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        reconciler.scan();
+        long old = pid("web");
+        FileTime mtime = Files.getLastModifiedTime(file);
+
+        // Same content, same time: only who may write it changed (ctime, not mtime).
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.setLastModifiedTime(file, mtime);
+        reconciler.scan();
+
+        assertThat(host.signalsTo(old)).containsExactly(Signal.TERM);
+    }
+
+    @Test
     void aChangedFileReloadsItsVassal() throws IOException {
         Path file = write("web.ini", "sleep 100");
         reconciler.scan();
