@@ -80,6 +80,18 @@ public final class WorkerLauncher implements AutoCloseable {
 
     /** Starts the worker and returns its pid; watch it with a {@link ChildReaper} at once. */
     public long launch(LaunchSpec spec) throws LaunchException {
+        return start(spec).pid();
+    }
+
+    /**
+     * A started worker: its pid and the program file that runs (the command's first word
+     * resolved on PATH; argv[0] stays the word as written).
+     */
+    public record Launched(long pid, Path program) {
+    }
+
+    /** Starts the worker; watch its pid with a {@link ChildReaper} at once. */
+    public Launched start(LaunchSpec spec) throws LaunchException {
         Path program = resolveProgram(spec);
         if (!Files.isDirectory(spec.directory())) {
             throw new LaunchException("working directory " + spec.directory() + " does not exist");
@@ -115,8 +127,9 @@ public final class WorkerLauncher implements AutoCloseable {
         }
         args.add("--");
         args.add(program.toString());
-        args.add(program.toString());
-        args.addAll(spec.argv().subList(1, spec.argv().size()));
+        // argv[0] as the user wrote it, as execvp and every shell pass it: `ps` and `pgrep sleep`
+        // see `sleep`, not `/usr/bin/sleep`; the resolved path is what runs (and what /stats shows).
+        args.addAll(spec.argv());
         byte[] command = command(args, spec.environment());
 
         OutputPump.PendingOutput output = pump.prepare();
@@ -128,7 +141,7 @@ public final class WorkerLauncher implements AutoCloseable {
             throw new LaunchException("cannot start " + program + ": " + e.getMessage());
         }
         pump.attach(pump.spawned(output), spec.log(), spec.outputPrefix());
-        return pid;
+        return new Launched(pid, program);
     }
 
     /** Ends the spawner; call once no worker should start any more. */
@@ -163,7 +176,7 @@ public final class WorkerLauncher implements AutoCloseable {
      * directory, else it is searched on the worker's PATH), so that a missing program is
      * reported by name instead of as an exit code from the spawned worker.
      */
-    static Path resolveProgram(LaunchSpec spec) throws LaunchException {
+    public static Path resolveProgram(LaunchSpec spec) throws LaunchException {
         String name = spec.argv().get(0);
         if (name.isEmpty()) {
             throw new LaunchException("the command is empty");
