@@ -1,15 +1,10 @@
 package dev.emperor.vassal.process;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,37 +40,36 @@ public final class WorkerLauncher implements AutoCloseable {
     static final String SPAWNER_RESOURCE = "emperor-spawner";
 
     private final OutputPump pump;
+    private final SpawnerImage image;
     private final Spawner spawner;
+    private final LogOpener logOpener;
+    private final Path privateLogDir;
 
-    public WorkerLauncher(Path spawnerProgram, OutputPump pump) {
+    private WorkerLauncher(SpawnerImage image, Path privateLogDir, OutputPump pump) {
         this.pump = pump;
-        this.spawner = new Spawner(spawnerProgram);
+        this.image = image;
+        this.spawner = new Spawner(image);
+        this.logOpener = new LogOpener(image);
+        this.privateLogDir = privateLogDir.toAbsolutePath().normalize();
     }
 
     /**
-     * Copies the spawner out of the jar into {@code dir} (a folder only the emperor writes to)
-     * and returns a launcher that uses it.
+     * Loads the spawner out of the jar (see {@link SpawnerImage}: run from a descriptor, never
+     * from a path) and returns a launcher that uses it. {@code binDir} (a directory only the
+     * emperor can write) is used only where the kernel refuses to run a memfd; the emperor's
+     * private log directory is taken to be its sibling {@code logs}, as in the run dir.
      */
-    public static WorkerLauncher install(Path dir, OutputPump pump) throws LaunchException {
-        try (InputStream in = WorkerLauncher.class.getResourceAsStream(SPAWNER_RESOURCE)) {
-            if (in == null) {
-                throw new LaunchException("the spawner " + SPAWNER_RESOURCE + " is missing from the emperor's jar;"
-                        + " rebuild it on a machine with a C compiler (apt-get install gcc)");
-            }
-            byte[] bytes = in.readAllBytes();
-            Files.createDirectories(dir);
-            Path target = dir.resolve(SPAWNER_RESOURCE);
-            if (!Files.isRegularFile(target) || !Arrays.equals(Files.readAllBytes(target), bytes)) {
-                // A new name, then rename: an exec of the old copy in flight never sees half a file.
-                Path tmp = Files.createTempFile(dir, SPAWNER_RESOURCE, ".new");
-                Files.write(tmp, bytes);
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-            return new WorkerLauncher(target, pump);
-        } catch (IOException e) {
-            throw new LaunchException("cannot install the spawner " + SPAWNER_RESOURCE + " in " + dir + ": " + e.getMessage());
-        }
+    public static WorkerLauncher install(Path binDir, OutputPump pump) throws LaunchException {
+        return install(binDir, binDir.resolveSibling("logs"), pump);
+    }
+
+    /**
+     * As {@link #install(Path, OutputPump)}, naming the emperor's private log directory: logs
+     * directly in it are opened as the emperor (nobody else can write there); every other log
+     * is opened as its vassal's user.
+     */
+    public static WorkerLauncher install(Path binDir, Path privateLogDir, OutputPump pump) throws LaunchException {
+        return new WorkerLauncher(SpawnerImage.load(binDir), privateLogDir, pump);
     }
 
     /** Starts the worker and returns its pid; watch it with a {@link ChildReaper} at once. */
@@ -112,8 +106,10 @@ public final class WorkerLauncher implements AutoCloseable {
         }
         args.add("-d");
         args.add(spec.directory().toString());
+        LogOpener.Owner logOwner = LogOpener.Owner.EMPEROR;
         if (limits.changesAccount()) {
             Accounts.Account account = Accounts.resolve(limits.uid(), limits.gid());
+            logOwner = LogOpener.Owner.of(account);
             args.add("-G");
             StringBuilder groups = new StringBuilder();
             for (int g : account.groups()) groups.append(groups.isEmpty() ? "" : ",").append(g);
@@ -132,6 +128,10 @@ public final class WorkerLauncher implements AutoCloseable {
         args.addAll(spec.argv());
         byte[] command = command(args, spec.environment());
 
+        // The log is opened (by the output writer, when the first line comes) as the vassal's
+        // user, unless it lies in the emperor's own log directory, which only the emperor can write.
+        Path logDir = spec.log().file().getParent();
+        spec.log().bind(logOpener, privateLogDir.equals(logDir) ? LogOpener.Owner.EMPEROR : logOwner);
         OutputPump.PendingOutput output = pump.prepare();
         int pid;
         try {
@@ -148,6 +148,8 @@ public final class WorkerLauncher implements AutoCloseable {
     @Override
     public void close() {
         spawner.close();
+        logOpener.close();
+        image.close();
     }
 
     /**
