@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Starts worker processes so that none can escape supervision. The emperor's thread checks
@@ -38,19 +39,23 @@ public final class WorkerLauncher implements AutoCloseable {
 
     /** Where the spawner is inside this module's jar. */
     static final String SPAWNER_RESOURCE = "emperor-spawner";
+    /** The vassal's name in every worker's environment (the agent bridge's WorkerEnvironment.VASSAL). */
+    static final String VASSAL_VARIABLE = "EMPEROR_VASSAL";
 
     private final OutputPump pump;
     private final SpawnerImage image;
     private final Spawner spawner;
     private final LogOpener logOpener;
     private final Path privateLogDir;
+    private final Optional<VassalCgroups> cgroups;
 
-    private WorkerLauncher(SpawnerImage image, Path privateLogDir, OutputPump pump) {
+    private WorkerLauncher(SpawnerImage image, Path privateLogDir, Optional<VassalCgroups> cgroups, OutputPump pump) {
         this.pump = pump;
         this.image = image;
         this.spawner = new Spawner(image);
         this.logOpener = new LogOpener(image);
         this.privateLogDir = privateLogDir.toAbsolutePath().normalize();
+        this.cgroups = cgroups;
     }
 
     /**
@@ -69,7 +74,24 @@ public final class WorkerLauncher implements AutoCloseable {
      * is opened as its vassal's user.
      */
     public static WorkerLauncher install(Path binDir, Path privateLogDir, OutputPump pump) throws LaunchException {
-        return new WorkerLauncher(SpawnerImage.load(binDir), privateLogDir, pump);
+        SpawnerImage image = SpawnerImage.load(binDir);
+        Path runDir = binDir.toAbsolutePath().normalize().getParent();
+        return new WorkerLauncher(image, privateLogDir, VassalCgroups.detect(runDir), pump);
+    }
+
+    /** The vassals' cgroups, where the machine has cgroup v2 and the emperor may use it. */
+    public Optional<VassalCgroups> cgroups() {
+        return cgroups;
+    }
+
+    /**
+     * Call when a vassal has stopped (its last worker reaped): with cgroups, whatever it left
+     * running (a daemon that left its session and cleared its environment) is killed and its
+     * cgroup removed. Returns how many processes were killed; 0 without cgroups, where the
+     * environment sweep remains the (best-effort) way.
+     */
+    public int vassalStopped(String vassal) {
+        return cgroups.map(c -> c.vassalStopped(vassal)).orElse(0);
     }
 
     /** Starts the worker and returns its pid; watch it with a {@link ChildReaper} at once. */
@@ -96,6 +118,11 @@ public final class WorkerLauncher implements AutoCloseable {
                     + Posix.effectiveUid() + ")");
         }
         List<String> args = new ArrayList<>(spec.argv().size() + 16);
+        Optional<Path> cgroup = cgroupOf(spec);
+        if (cgroup.isPresent()) {
+            args.add("-c");
+            args.add(cgroup.get().toString());
+        }
         limits.rlimits().forEach((r, v) -> {
             args.add("-r");
             args.add(r.name().toLowerCase(Locale.ROOT) + ":" + v + ":" + v);
@@ -144,9 +171,18 @@ public final class WorkerLauncher implements AutoCloseable {
         return new Launched(pid, program);
     }
 
-    /** Ends the spawner; call once no worker should start any more. */
+    /** The spec's own cgroup, else its vassal's (named by EMPEROR_VASSAL) when cgroups are in use. */
+    private Optional<Path> cgroupOf(LaunchSpec spec) throws LaunchException {
+        if (spec.cgroup().isPresent()) return spec.cgroup();
+        String vassal = spec.environment().get(VASSAL_VARIABLE);
+        if (cgroups.isEmpty() || vassal == null || vassal.isEmpty()) return Optional.empty();
+        return Optional.of(cgroups.get().forVassal(vassal).joinSpec());
+    }
+
+    /** Ends the spawner and the log opener, kills what is left in the vassals' cgroups; call once no worker should start any more. */
     @Override
     public void close() {
+        cgroups.ifPresent(VassalCgroups::close);
         spawner.close();
         logOpener.close();
         image.close();
