@@ -71,7 +71,7 @@ class EscapeProofStopTest extends EmperorTestBase {
         Files.delete(vassals.resolve("app.ini"));
         EmperorProcess next = emperor();
         await().atMost(SOON).until(() -> !Processes.alive(grandchild));
-        assertThat(next.log()).contains("left in").contains("by an emperor that died hard");
+        assertThat(next.log()).contains("left behind by an emperor that died hard").contains("found in its cgroup");
     }
 
     private static String environ(long pid) {

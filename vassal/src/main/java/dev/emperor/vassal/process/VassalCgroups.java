@@ -76,8 +76,8 @@ public final class VassalCgroups implements AutoCloseable {
         VassalCgroups cgroups = new VassalCgroups(dir);
         int killed = cgroups.sweepLeftovers();
         if (killed > 0) {
-            LOG.log(Level.WARNING, "killed " + killed + " process(es) left in " + dir + " by an emperor that died hard"
-                    + " with this run dir");
+            LOG.log(Level.WARNING, "killed " + killed + " process(es) left behind by an emperor that died hard with"
+                    + " this run dir (found in its cgroup " + dir + ")");
         }
         LOG.log(Level.INFO, "each vassal runs in its own cgroup under " + dir);
         return Optional.of(cgroups);
