@@ -49,12 +49,14 @@ public final class LogTarget {
     private volatile Binding binding;
 
     // writer-thread state
-    private int fd = -1;
+    /** The open file; closed by {@link #closeQuietly}, or by the cleaner once this target is dropped. */
+    private final Descriptor fd = new Descriptor();
     private Binding openedWith;
     private long size;
     private long retryAtMs;
 
     public LogTarget(Path file, long maxBytes, int keep) {
+        Descriptor.CLEANER.register(this, fd);
         this.file = file.toAbsolutePath().normalize();
         this.maxBytes = maxBytes;
         this.keep = Math.max(1, keep);
@@ -103,13 +105,13 @@ public final class LogTarget {
     /** Appends one chunk of whole lines; on failure counts them as dropped. Writer thread only. */
     void write(byte[] data, int lines) {
         remember(data);
-        if (fd >= 0 && openedWith != binding) closeQuietly(); // the vassal's user changed
-        if (fd < 0 && System.currentTimeMillis() < retryAtMs) {
+        if (fd.value >= 0 && openedWith != binding) closeQuietly(); // the vassal's user changed
+        if (fd.value < 0 && System.currentTimeMillis() < retryAtMs) {
             droppedLines.addAndGet(lines);
             return;
         }
         try {
-            if (fd < 0) open();
+            if (fd.value < 0) open();
             int off = 0;
             while (off < data.length) {
                 int end = data.length;
@@ -147,7 +149,7 @@ public final class LogTarget {
         while (off < part.length) {
             byte[] rest = off == 0 ? part : Arrays.copyOfRange(part, off, part.length);
             try {
-                off += (int) Posix.libc().write(fd, rest, rest.length);
+                off += (int) Posix.libc().write(fd.value, rest, rest.length);
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == Posix.EINTR) continue;
                 throw new IOException("cannot write " + file + ": " + Posix.libc().strerror(e.getErrorCode()));
@@ -208,10 +210,10 @@ public final class LogTarget {
     }
 
     private void adopt(int newFd, Binding b) throws IOException {
-        fd = newFd;
+        fd.value = newFd;
         openedWith = b;
         try {
-            size = Posix.libc().lseek(fd, 0, Posix.SEEK_END);
+            size = Posix.libc().lseek(fd.value, 0, Posix.SEEK_END);
         } catch (LastErrorException e) {
             closeQuietly();
             throw new IOException("cannot seek in " + file + ": " + Posix.libc().strerror(e.getErrorCode()));
@@ -219,9 +221,24 @@ public final class LogTarget {
     }
 
     void closeQuietly() {
-        if (fd >= 0) {
-            Posix.closeQuietly(fd);
-            fd = -1;
+        fd.run();
+    }
+
+    /**
+     * The log's descriptor, apart from the target so that a cleaner can close it once the
+     * emperor has dropped the target (a removed vassal), with no close call to wire.
+     */
+    private static final class Descriptor implements Runnable {
+        private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+        volatile int value = -1;
+
+        @Override
+        public void run() {
+            int v = value;
+            if (v >= 0) {
+                value = -1;
+                Posix.closeQuietly(v);
+            }
         }
     }
 }

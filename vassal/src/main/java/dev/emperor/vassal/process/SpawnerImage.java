@@ -40,6 +40,11 @@ final class SpawnerImage implements AutoCloseable {
         return new SpawnerImage(file(dir, bytes));
     }
 
+    /** The fallback alone (where memfds cannot be executed): a fresh file in {@code dir}, held open and unlinked. */
+    static SpawnerImage inFile(Path dir) throws LaunchException {
+        return new SpawnerImage(file(dir, bytes()));
+    }
+
     /** What to pass to posix_spawn: the image through our own descriptor table. */
     String path() {
         return "/proc/self/fd/" + fd;
