@@ -49,10 +49,14 @@ final class RunDir implements AutoCloseable {
         return defaultPath(uid(), System.getenv("XDG_RUNTIME_DIR"));
     }
 
-    /** Root: /run/emperor (systemd's RuntimeDirectory=emperor); others: their runtime dir, else /tmp. */
+    /**
+     * Root: /run/emperor (systemd's RuntimeDirectory=emperor); others: their runtime dir when it
+     * exists, else /tmp/emperor-UID (checked like any other run dir: never trusted as found).
+     */
     static Path defaultPath(long uid, String xdgRuntimeDir) {
         if (uid == 0) return Path.of("/run", "emperor");
-        if (xdgRuntimeDir != null && !xdgRuntimeDir.isBlank() && Path.of(xdgRuntimeDir).isAbsolute()) {
+        if (xdgRuntimeDir != null && !xdgRuntimeDir.isBlank() && Path.of(xdgRuntimeDir).isAbsolute()
+                && Files.isDirectory(Path.of(xdgRuntimeDir))) {
             return Path.of(xdgRuntimeDir, "emperor");
         }
         return Path.of("/tmp", "emperor-" + uid);
