@@ -38,6 +38,7 @@ import java.util.Set;
 public final class VassalCgroups implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("emperor.workers");
+    private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
 
     private final Path emperorCgroup;
     private final boolean canKill;
@@ -125,6 +126,12 @@ public final class VassalCgroups implements AutoCloseable {
     public void close() {
         for (String v : List.copyOf(vassals.keySet())) vassalStopped(v);
         sweepLeftovers();
+        // Killed processes take a moment to leave; at exit that moment is worth a bounded wait.
+        long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        while (!pendingRemoval.isEmpty() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            retryRemovals();
+        }
         try {
             Files.deleteIfExists(emperorCgroup);
         } catch (IOException e) {
