@@ -9,6 +9,8 @@
  * four descriptors and a few pages of memory, its child does the set-up in C, and the
  * emperor's event loop waits only for the clone and one short message round trip.
  *
+ * With a second argument `logs` the same program is the log opener instead (log-opener.c).
+ *
  * The emperor posix_spawn()s one spawner (own session, every signal at its default, none
  * blocked, /dev/null on stdin, its own stdout/stderr on the emperor's, one end of a Unix
  * stream socket on descriptor 3):
@@ -27,9 +29,11 @@
  * program's environment, one NAME=VALUE per field, to the end. The worker's output pipe
  * (write end) comes with the first byte as SCM_RIGHTS:
  *
- *   N  [-r RES:SOFT:HARD]... [-m UMASK] [-d DIR] [-g GID] [-G GID,GID...] [-u UID]
- *      -- PROGRAM ARGV0 ARGS...   NAME=VALUE...
+ *   N  [-c CGROUP_PROCS] [-r RES:SOFT:HARD]... [-m UMASK] [-d DIR] [-g GID] [-G GID,GID...]
+ *      [-u UID] -- PROGRAM ARGV0 ARGS...   NAME=VALUE...
  *
+ *   -c  join this cgroup (the path of its cgroup.procs) before anything else the worker
+ *       does: whatever it forks later, setsid or not, stays in the vassal's cgroup
  *   -r  setrlimit (RES is nofile, nproc, as or core; values in the kernel's units)
  *   -m  umask (octal)
  *   -d  working directory (chdir before the user switch, as root)
@@ -60,7 +64,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define SOCKET_FD 3
+#include "spawner.h"
 #define MAX_GROUPS 256
 /* Linux refuses an exec whose arguments and environment pass a quarter of the stack limit. */
 #define MAX_REQUEST (64u << 20)
@@ -69,7 +73,7 @@ static pid_t emperor;
 /* The worker's stack until it execs; reused, since clone returns only after that. */
 static char child_stack[64 * 1024] __attribute__((aligned(16)));
 
-static void say(const char *what, const char *arg, int err) {
+void say(const char *what, const char *arg, int err) {
     /* One write: the log gets the line whole even if others write at once. */
     char line[1024];
     int n = snprintf(line, sizeof line, "emperor-spawner: %s%s%s%s%s\n", what, arg ? " " : "", arg ? arg : "",
@@ -126,6 +130,16 @@ static void watch_parent(const char *program) {
     if (getppid() != emperor) die("the emperor is gone; not starting", program, 0);
 }
 
+/* Moves this process into the cgroup whose cgroup.procs is `procs` (as root, before the user switch). */
+static void join_cgroup(const char *procs, int32_t me) {
+    char pid[16];
+    int n = snprintf(pid, sizeof pid, "%d\n", (int)me);
+    int fd = open(procs, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) die("cannot open the vassal's cgroup", procs, errno);
+    if (write(fd, pid, (size_t)n) != n) die("cannot join the vassal's cgroup", procs, errno);
+    close(fd);
+}
+
 /* One worker to start: parsed by the spawner, carried out by the child. */
 struct job {
     char **args;        /* options, "--", PROGRAM, ARGV0, ARGS...; NULL-terminated */
@@ -161,7 +175,8 @@ static int become_worker(void *arg) {
         if (i + 1 >= nargs) die("missing value after", args[i], 0);
         const char *opt = args[i];
         char *val = args[i + 1];
-        if (strcmp(opt, "-r") == 0) set_limit(val);
+        if (strcmp(opt, "-c") == 0) join_cgroup(val, me);
+        else if (strcmp(opt, "-r") == 0) set_limit(val);
         else if (strcmp(opt, "-m") == 0) umask((mode_t)number(val, 8, "umask"));
         else if (strcmp(opt, "-d") == 0) dir = val;
         else if (strcmp(opt, "-u") == 0) uid = (long)number(val, 10, "uid");
@@ -285,8 +300,9 @@ static int read_header(uint32_t *len, int *out) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        say("usage: emperor-spawner EMPEROR_PID (requests come on descriptor 3)", NULL, 0);
+    int logs = argc == 3 && strcmp(argv[2], "logs") == 0;
+    if (argc != 2 && !logs) {
+        say("usage: emperor-spawner EMPEROR_PID [logs] (requests come on descriptor 3)", NULL, 0);
         return 2;
     }
     emperor = (pid_t)strtol(argv[1], NULL, 10);
@@ -305,6 +321,7 @@ int main(int argc, char **argv) {
         if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_WRONLY) != fd) return 2;
     }
     default_signals();
+    if (logs) return serve_logs();
     size_t cap = 4096;
     char *request = malloc(cap);
     if (!request) return 2;

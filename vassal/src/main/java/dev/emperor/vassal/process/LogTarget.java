@@ -1,12 +1,10 @@
 package dev.emperor.vassal.process;
 
+import com.sun.jna.LastErrorException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -15,8 +13,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * counters are read by anyone. When {@code maxBytes} > 0 the file is rotated before it
  * would grow past it: {@code NAME.log} becomes {@code NAME.log.1}, the old {@code .1}
  * becomes {@code .2}, and so on up to {@code keep} files.
+ *
+ * <p>The file is never opened by the emperor's JVM: the {@link WorkerLauncher} binds the
+ * target to the vassal's user when it starts a worker, and every open, rotation and reopen
+ * after a write error goes through the {@link LogOpener}, which does it as that user and
+ * refuses symlinks and directories others could change. A refusal becomes {@link #error()}
+ * (shown in /stats) and one warning in the emperor's log; lines are dropped and counted, and
+ * the open is tried again after {@value #RETRY_MS} ms.
  */
 public final class LogTarget {
+
+    private static final System.Logger LOG = System.getLogger("emperor.logs");
+    static final long RETRY_MS = 5_000;
 
     private final Path file;
     private final long maxBytes;
@@ -34,11 +42,21 @@ public final class LogTarget {
     private record Recent(long atMs, byte[] data) {
     }
 
+    /** Who opens the file, set by the launcher; a change makes the writer reopen it. */
+    private record Binding(LogOpener opener, LogOpener.Owner owner) {
+    }
+
+    private volatile Binding binding;
+
     // writer-thread state
-    private FileChannel channel;
+    /** The open file; closed by {@link #closeQuietly}, or by the cleaner once this target is dropped. */
+    private final Descriptor fd = new Descriptor();
+    private Binding openedWith;
     private long size;
+    private long retryAtMs;
 
     public LogTarget(Path file, long maxBytes, int keep) {
+        Descriptor.CLEANER.register(this, fd);
         this.file = file.toAbsolutePath().normalize();
         this.maxBytes = maxBytes;
         this.keep = Math.max(1, keep);
@@ -70,6 +88,16 @@ public final class LogTarget {
         return error.get();
     }
 
+    /** Every open from now on happens through {@code opener} as {@code owner}. */
+    void bind(LogOpener opener, LogOpener.Owner owner) {
+        Binding b = binding;
+        if (b == null || b.opener != opener || !sameOwner(b.owner, owner)) binding = new Binding(opener, owner);
+    }
+
+    private static boolean sameOwner(LogOpener.Owner a, LogOpener.Owner b) {
+        return a.uid() == b.uid() && a.gid() == b.gid() && Arrays.equals(a.groups(), b.groups());
+    }
+
     void dropped(long lines) {
         droppedLines.addAndGet(lines);
     }
@@ -77,8 +105,13 @@ public final class LogTarget {
     /** Appends one chunk of whole lines; on failure counts them as dropped. Writer thread only. */
     void write(byte[] data, int lines) {
         remember(data);
+        if (fd.value >= 0 && openedWith != binding) closeQuietly(); // the vassal's user changed
+        if (fd.value < 0 && System.currentTimeMillis() < retryAtMs) {
+            droppedLines.addAndGet(lines);
+            return;
+        }
         try {
-            if (channel == null) open();
+            if (fd.value < 0) open();
             int off = 0;
             while (off < data.length) {
                 int end = data.length;
@@ -92,8 +125,7 @@ public final class LogTarget {
                         end = nextLineEnd(data, off); // one line longer than the limit goes alone
                     }
                 }
-                ByteBuffer buf = ByteBuffer.wrap(data, off, end - off);
-                while (buf.hasRemaining()) channel.write(buf);
+                writeFully(data, off, end);
                 size += end - off;
                 writtenBytes.addAndGet(end - off);
                 off = end;
@@ -101,8 +133,27 @@ public final class LogTarget {
             if (error.get() != null) error.set(null);
         } catch (IOException e) {
             droppedLines.addAndGet(lines);
-            error.set("cannot write " + file + ": " + e.getMessage());
-            closeQuietly(); // reopen on the next chunk: the disk may have room again
+            String why = e.getMessage();
+            if (!why.equals(error.getAndSet(why))) {
+                LOG.log(Level.WARNING, "log " + file + ": " + why + "; its lines are dropped and counted (tried again"
+                        + " every " + RETRY_MS / 1000 + " s)");
+            }
+            closeQuietly(); // reopen later: the disk may have room again
+            retryAtMs = System.currentTimeMillis() + RETRY_MS;
+        }
+    }
+
+    private void writeFully(byte[] data, int from, int to) throws IOException {
+        byte[] part = from == 0 && to == data.length ? data : Arrays.copyOfRange(data, from, to);
+        int off = 0;
+        while (off < part.length) {
+            byte[] rest = off == 0 ? part : Arrays.copyOfRange(part, off, part.length);
+            try {
+                off += (int) Posix.libc().write(fd.value, rest, rest.length);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == Posix.EINTR) continue;
+                throw new IOException("cannot write " + file + ": " + Posix.libc().strerror(e.getErrorCode()));
+            }
         }
     }
 
@@ -145,32 +196,49 @@ public final class LogTarget {
     }
 
     private void open() throws IOException {
-        Files.createDirectories(file.getParent());
-        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        size = channel.size();
+        Binding b = binding;
+        if (b == null) throw new IOException("cannot open " + file + ": no worker was started for it");
+        adopt(b.opener.open(file, b.owner), b);
     }
 
     private void rotate() throws IOException {
+        Binding b = binding;
         closeQuietly();
-        for (int i = keep - 1; i >= 1; i--) {
-            Path older = Path.of(file + "." + i);
-            if (Files.exists(older)) {
-                Files.move(older, Path.of(file + "." + (i + 1)), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        Files.move(file, Path.of(file + ".1"), StandardCopyOption.REPLACE_EXISTING);
+        if (b == null) throw new IOException("cannot rotate " + file + ": no worker was started for it");
+        adopt(b.opener.rotate(file, b.owner, keep), b);
         rotations.incrementAndGet();
-        open();
+    }
+
+    private void adopt(int newFd, Binding b) throws IOException {
+        fd.value = newFd;
+        openedWith = b;
+        try {
+            size = Posix.libc().lseek(fd.value, 0, Posix.SEEK_END);
+        } catch (LastErrorException e) {
+            closeQuietly();
+            throw new IOException("cannot seek in " + file + ": " + Posix.libc().strerror(e.getErrorCode()));
+        }
     }
 
     void closeQuietly() {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // nothing more to lose
+        fd.run();
+    }
+
+    /**
+     * The log's descriptor, apart from the target so that a cleaner can close it once the
+     * emperor has dropped the target (a removed vassal), with no close call to wire.
+     */
+    private static final class Descriptor implements Runnable {
+        private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+        volatile int value = -1;
+
+        @Override
+        public void run() {
+            int v = value;
+            if (v >= 0) {
+                value = -1;
+                Posix.closeQuietly(v);
             }
-            channel = null;
         }
     }
 }

@@ -49,6 +49,27 @@ public final class Posix {
     static final int EFD_NONBLOCK = 04000;
     /** struct epoll_event is packed on x86_64: u32 events, u64 data. */
     static final int EPOLL_EVENT_SIZE = 12;
+    static final int EINVAL = 22;
+    static final int MFD_CLOEXEC = 0x1;
+    static final int MFD_ALLOW_SEALING = 0x2;
+    /** Linux 6.3+: an executable memfd even where vm.memfd_noexec = 1; EINVAL before. */
+    static final int MFD_EXEC = 0x10;
+    static final int F_ADD_SEALS = 1033;
+    static final int F_SEAL_SEAL = 0x1;
+    static final int F_SEAL_SHRINK = 0x2;
+    static final int F_SEAL_GROW = 0x4;
+    static final int F_SEAL_WRITE = 0x8;
+    static final int O_WRONLY = 1;
+    static final int O_CREAT = 0100;
+    static final int O_EXCL = 0200;
+    static final int O_NOFOLLOW = 0400000;
+    static final long SYS_FSTAT = 5;
+    static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    static final int SEEK_END = 2;
+    /** struct stat on x86_64: st_nlink at 16 (u64), st_mode at 24, st_uid at 28, st_size at 48. */
+    static final int STAT_BYTES = 144;
+    static final int S_IFMT = 0170000;
+    static final int S_IFREG = 0100000;
 
     interface LibC extends Library {
         int kill(int pid, int sig) throws LastErrorException;
@@ -86,6 +107,16 @@ public final class Posix {
         long sendmsg(int fd, Pointer msg, int flags) throws LastErrorException;
 
         int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+        int memfd_create(String name, int flags) throws LastErrorException;
+
+        int open(String path, int flags, int mode) throws LastErrorException;
+
+        int unlink(String path) throws LastErrorException;
+
+        long recvmsg(int fd, Pointer msg, int flags) throws LastErrorException;
+
+        long lseek(int fd, long offset, int whence) throws LastErrorException;
 
         /** Variadic: JNA passes the arguments as C would. Used for pidfd_open (glibc has no wrapper before 2.36). */
         long syscall(long number, Object... args) throws LastErrorException;
@@ -147,6 +178,20 @@ public final class Posix {
     /** A pidfd for {@code pid} (close-on-exec), which becomes readable when the process exits. */
     static int pidfdOpen(int pid) throws LastErrorException {
         return (int) Holder.LIBC.syscall(SYS_PIDFD_OPEN, pid, 0);
+    }
+
+    /** What fstat(2) says of a descriptor: type and permission bits, owner, links, size. */
+    record FileStat(int mode, int uid, long links, long size) {
+        boolean isRegularFile() {
+            return (mode & S_IFMT) == S_IFREG;
+        }
+    }
+
+    static FileStat fstat(int fd) throws LastErrorException {
+        try (Memory st = new Memory(STAT_BYTES)) {
+            Holder.LIBC.syscall(SYS_FSTAT, fd, st);
+            return new FileStat(st.getInt(24), st.getInt(28), st.getLong(16), st.getLong(48));
+        }
     }
 
     /** Closes {@code fd}, ignoring an error (already closed). Closing also leaves any epoll set. */

@@ -6,8 +6,6 @@ import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
 import dev.emperor.vassal.process.Posix.LibC;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 /**
  * The emperor's end of {@code emperor-spawner} (source {@code vassal/src/main/c/}), the small
@@ -30,7 +28,6 @@ import java.nio.file.Path;
 final class Spawner implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("emperor.workers");
-    private static final int SOCKET_FD = 3;
     /**
      * A worker sends its pid as the first thing after the clone, so this covers the spawner
      * taking the request and cloning (plus the previous worker's exec, which the spawner waits
@@ -46,7 +43,7 @@ final class Spawner implements AutoCloseable {
     private static final int CMSG_SPACE_ONE_FD = 24;
     private static final int CMSG_LEN_ONE_FD = 20;
 
-    private final Path program;
+    private final SpawnerImage image;
     private final String emperorPid = Long.toString(ProcessHandle.current().pid());
     // Native buffers reused by every request (one caller thread).
     private final Memory msg = new Memory(MSGHDR_BYTES);
@@ -56,8 +53,8 @@ final class Spawner implements AutoCloseable {
     private int pid;
     private int socket = -1;
 
-    Spawner(Path program) {
-        this.program = program;
+    Spawner(SpawnerImage image) {
+        this.image = image;
     }
 
     /**
@@ -107,7 +104,7 @@ final class Spawner implements AutoCloseable {
             long[] timeout = {TIMEOUT_SECONDS, 0};
             c.setsockopt(pair[0], Posix.SOL_SOCKET, Posix.SO_RCVTIMEO, timeout, 16);
             c.setsockopt(pair[0], Posix.SOL_SOCKET, Posix.SO_SNDTIMEO, timeout, 16);
-            pid = posixSpawn(pair[1]);
+            pid = HelperProcess.spawn(image, pair[1], "emperor-spawner", emperorPid);
             socket = pair[0];
             LOG.log(Level.DEBUG, "worker spawner started (pid " + pid + ")");
         } catch (LaunchException | LastErrorException e) {
@@ -190,71 +187,4 @@ final class Spawner implements AutoCloseable {
         }
     }
 
-    /**
-     * posix_spawn of the spawner: its own session (a Ctrl-C in the emperor's terminal is the
-     * emperor's to handle), every signal at its default and none blocked, /dev/null on stdin,
-     * the socket on descriptor 3, the emperor's stdout and stderr for its own complaints, an
-     * empty environment. glibc clones with CLONE_VFORK, so the JVM's size does not matter.
-     */
-    private int posixSpawn(int socketEnd) throws LaunchException {
-        LibC c = Posix.libc();
-        try (Memory actions = new Memory(Posix.SPAWN_STRUCT_BYTES);
-             Memory attr = new Memory(Posix.SPAWN_STRUCT_BYTES);
-             Memory sigFull = new Memory(Posix.SIGSET_BYTES);
-             Memory sigEmpty = new Memory(Posix.SIGSET_BYTES);
-             Memory argv = stringArray(program.toString(), emperorPid);
-             Memory envp = stringArray()) {
-            c.sigfillset(sigFull);
-            c.sigemptyset(sigEmpty);
-            check(c.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
-            try {
-                check(c.posix_spawnattr_init(attr), "posix_spawnattr_init");
-                try {
-                    check(c.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Posix.O_RDONLY, 0), "addopen");
-                    check(c.posix_spawn_file_actions_adddup2(actions, socketEnd, SOCKET_FD), "adddup2");
-                    check(c.posix_spawnattr_setflags(attr, (short) (Posix.POSIX_SPAWN_SETSID
-                            | Posix.POSIX_SPAWN_SETSIGDEF | Posix.POSIX_SPAWN_SETSIGMASK)), "setflags");
-                    check(c.posix_spawnattr_setsigdefault(attr, sigFull), "setsigdefault");
-                    check(c.posix_spawnattr_setsigmask(attr, sigEmpty), "setsigmask");
-                    IntByReference spawned = new IntByReference();
-                    check(c.posix_spawn(spawned, argv.getPointer(0), actions, attr, argv, envp), "posix_spawn");
-                    return spawned.getValue();
-                } finally {
-                    c.posix_spawnattr_destroy(attr);
-                }
-            } finally {
-                c.posix_spawn_file_actions_destroy(actions);
-            }
-        } catch (LaunchException e) {
-            throw new LaunchException("cannot start the worker spawner " + program + ": " + e.getMessage());
-        }
-    }
-
-    /** A NULL-terminated {@code char *[]} and its strings in one block. */
-    private static Memory stringArray(String... strings) {
-        byte[][] bytes = new byte[strings.length][];
-        long size = (strings.length + 1L) * Native.POINTER_SIZE;
-        for (int i = 0; i < strings.length; i++) {
-            bytes[i] = strings[i].getBytes(StandardCharsets.UTF_8);
-            size += bytes[i].length + 1;
-        }
-        Memory m = new Memory(size);
-        long at = (strings.length + 1L) * Native.POINTER_SIZE;
-        for (int i = 0; i < strings.length; i++) {
-            m.write(at, bytes[i], 0, bytes[i].length);
-            m.setByte(at + bytes[i].length, (byte) 0);
-            m.setPointer((long) i * Native.POINTER_SIZE, m.share(at));
-            at += bytes[i].length + 1;
-        }
-        m.setPointer((long) strings.length * Native.POINTER_SIZE, null);
-        return m;
-    }
-
-    private static void check(int error, String call) throws LaunchException {
-        if (error != 0) {
-            throw new LaunchException(call + " failed: " + Posix.libc().strerror(error)
-                    + (error == Posix.EMFILE || error == Posix.ENFILE || error == Posix.EAGAIN
-                            ? " (the emperor may be out of file descriptors or processes: raise its limits)" : ""));
-        }
-    }
 }

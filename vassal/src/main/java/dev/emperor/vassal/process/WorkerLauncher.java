@@ -1,18 +1,14 @@
 package dev.emperor.vassal.process;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Starts worker processes so that none can escape supervision. The emperor's thread checks
@@ -43,43 +39,75 @@ public final class WorkerLauncher implements AutoCloseable {
 
     /** Where the spawner is inside this module's jar. */
     static final String SPAWNER_RESOURCE = "emperor-spawner";
+    /** The vassal's name in every worker's environment (the agent bridge's WorkerEnvironment.VASSAL). */
+    static final String VASSAL_VARIABLE = "EMPEROR_VASSAL";
 
     private final OutputPump pump;
+    private final SpawnerImage image;
     private final Spawner spawner;
+    private final LogOpener logOpener;
+    private final Path privateLogDir;
+    private final Optional<VassalCgroups> cgroups;
 
-    public WorkerLauncher(Path spawnerProgram, OutputPump pump) {
+    private WorkerLauncher(SpawnerImage image, Path privateLogDir, Optional<VassalCgroups> cgroups, OutputPump pump) {
         this.pump = pump;
-        this.spawner = new Spawner(spawnerProgram);
+        this.image = image;
+        this.spawner = new Spawner(image);
+        this.logOpener = new LogOpener(image);
+        this.privateLogDir = privateLogDir.toAbsolutePath().normalize();
+        this.cgroups = cgroups;
     }
 
     /**
-     * Copies the spawner out of the jar into {@code dir} (a folder only the emperor writes to)
-     * and returns a launcher that uses it.
+     * Loads the spawner out of the jar (see {@link SpawnerImage}: run from a descriptor, never
+     * from a path) and returns a launcher that uses it. {@code binDir} (a directory only the
+     * emperor can write) is used only where the kernel refuses to run a memfd; the emperor's
+     * private log directory is taken to be its sibling {@code logs}, as in the run dir.
      */
-    public static WorkerLauncher install(Path dir, OutputPump pump) throws LaunchException {
-        try (InputStream in = WorkerLauncher.class.getResourceAsStream(SPAWNER_RESOURCE)) {
-            if (in == null) {
-                throw new LaunchException("the spawner " + SPAWNER_RESOURCE + " is missing from the emperor's jar;"
-                        + " rebuild it on a machine with a C compiler (apt-get install gcc)");
-            }
-            byte[] bytes = in.readAllBytes();
-            Files.createDirectories(dir);
-            Path target = dir.resolve(SPAWNER_RESOURCE);
-            if (!Files.isRegularFile(target) || !Arrays.equals(Files.readAllBytes(target), bytes)) {
-                // A new name, then rename: an exec of the old copy in flight never sees half a file.
-                Path tmp = Files.createTempFile(dir, SPAWNER_RESOURCE, ".new");
-                Files.write(tmp, bytes);
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-            return new WorkerLauncher(target, pump);
-        } catch (IOException e) {
-            throw new LaunchException("cannot install the spawner " + SPAWNER_RESOURCE + " in " + dir + ": " + e.getMessage());
-        }
+    public static WorkerLauncher install(Path binDir, OutputPump pump) throws LaunchException {
+        return install(binDir, binDir.resolveSibling("logs"), pump);
+    }
+
+    /**
+     * As {@link #install(Path, OutputPump)}, naming the emperor's private log directory: logs
+     * directly in it are opened as the emperor (nobody else can write there); every other log
+     * is opened as its vassal's user.
+     */
+    public static WorkerLauncher install(Path binDir, Path privateLogDir, OutputPump pump) throws LaunchException {
+        SpawnerImage image = SpawnerImage.load(binDir);
+        Path runDir = binDir.toAbsolutePath().normalize().getParent();
+        return new WorkerLauncher(image, privateLogDir, VassalCgroups.detect(runDir), pump);
+    }
+
+    /** The vassals' cgroups, where the machine has cgroup v2 and the emperor may use it. */
+    public Optional<VassalCgroups> cgroups() {
+        return cgroups;
+    }
+
+    /**
+     * Call when a vassal has stopped (its last worker reaped): with cgroups, whatever it left
+     * running (a daemon that left its session and cleared its environment) is killed and its
+     * cgroup removed. Returns how many processes were killed; 0 without cgroups, where the
+     * environment sweep remains the (best-effort) way.
+     */
+    public int vassalStopped(String vassal) {
+        return cgroups.map(c -> c.vassalStopped(vassal)).orElse(0);
     }
 
     /** Starts the worker and returns its pid; watch it with a {@link ChildReaper} at once. */
     public long launch(LaunchSpec spec) throws LaunchException {
+        return start(spec).pid();
+    }
+
+    /**
+     * A started worker: its pid and the program file that runs (the command's first word
+     * resolved on PATH; argv[0] stays the word as written).
+     */
+    public record Launched(long pid, Path program) {
+    }
+
+    /** Starts the worker; watch its pid with a {@link ChildReaper} at once. */
+    public Launched start(LaunchSpec spec) throws LaunchException {
         Path program = resolveProgram(spec);
         if (!Files.isDirectory(spec.directory())) {
             throw new LaunchException("working directory " + spec.directory() + " does not exist");
@@ -90,6 +118,11 @@ public final class WorkerLauncher implements AutoCloseable {
                     + Posix.effectiveUid() + ")");
         }
         List<String> args = new ArrayList<>(spec.argv().size() + 16);
+        Optional<Path> cgroup = cgroupOf(spec);
+        if (cgroup.isPresent()) {
+            args.add("-c");
+            args.add(cgroup.get().toString());
+        }
         limits.rlimits().forEach((r, v) -> {
             args.add("-r");
             args.add(r.name().toLowerCase(Locale.ROOT) + ":" + v + ":" + v);
@@ -100,8 +133,10 @@ public final class WorkerLauncher implements AutoCloseable {
         }
         args.add("-d");
         args.add(spec.directory().toString());
+        LogOpener.Owner logOwner = LogOpener.Owner.EMPEROR;
         if (limits.changesAccount()) {
             Accounts.Account account = Accounts.resolve(limits.uid(), limits.gid());
+            logOwner = LogOpener.Owner.of(account);
             args.add("-G");
             StringBuilder groups = new StringBuilder();
             for (int g : account.groups()) groups.append(groups.isEmpty() ? "" : ",").append(g);
@@ -115,10 +150,15 @@ public final class WorkerLauncher implements AutoCloseable {
         }
         args.add("--");
         args.add(program.toString());
-        args.add(program.toString());
-        args.addAll(spec.argv().subList(1, spec.argv().size()));
+        // argv[0] as the user wrote it, as execvp and every shell pass it: `ps` and `pgrep sleep`
+        // see `sleep`, not `/usr/bin/sleep`; the resolved path is what runs (and what /stats shows).
+        args.addAll(spec.argv());
         byte[] command = command(args, spec.environment());
 
+        // The log is opened (by the output writer, when the first line comes) as the vassal's
+        // user, unless it lies in the emperor's own log directory, which only the emperor can write.
+        Path logDir = spec.log().file().getParent();
+        spec.log().bind(logOpener, privateLogDir.equals(logDir) ? LogOpener.Owner.EMPEROR : logOwner);
         OutputPump.PendingOutput output = pump.prepare();
         int pid;
         try {
@@ -128,13 +168,24 @@ public final class WorkerLauncher implements AutoCloseable {
             throw new LaunchException("cannot start " + program + ": " + e.getMessage());
         }
         pump.attach(pump.spawned(output), spec.log(), spec.outputPrefix());
-        return pid;
+        return new Launched(pid, program);
     }
 
-    /** Ends the spawner; call once no worker should start any more. */
+    /** The spec's own cgroup, else its vassal's (named by EMPEROR_VASSAL) when cgroups are in use. */
+    private Optional<Path> cgroupOf(LaunchSpec spec) throws LaunchException {
+        if (spec.cgroup().isPresent()) return spec.cgroup();
+        String vassal = spec.environment().get(VASSAL_VARIABLE);
+        if (cgroups.isEmpty() || vassal == null || vassal.isEmpty()) return Optional.empty();
+        return Optional.of(cgroups.get().forVassal(vassal).joinSpec());
+    }
+
+    /** Ends the spawner and the log opener, kills what is left in the vassals' cgroups; call once no worker should start any more. */
     @Override
     public void close() {
+        cgroups.ifPresent(VassalCgroups::close);
         spawner.close();
+        logOpener.close();
+        image.close();
     }
 
     /**
@@ -163,7 +214,7 @@ public final class WorkerLauncher implements AutoCloseable {
      * directory, else it is searched on the worker's PATH), so that a missing program is
      * reported by name instead of as an exit code from the spawned worker.
      */
-    static Path resolveProgram(LaunchSpec spec) throws LaunchException {
+    public static Path resolveProgram(LaunchSpec spec) throws LaunchException {
         String name = spec.argv().get(0);
         if (name.isEmpty()) {
             throw new LaunchException("the command is empty");

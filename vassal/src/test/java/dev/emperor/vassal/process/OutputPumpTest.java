@@ -89,13 +89,26 @@ class OutputPumpTest {
         LogTarget target = new LogTarget(tmp.resolve("env.log"), 0, 1);
         // Field 6 of /proc/self/stat is the session; the worker's pid ($$ of this sh) must lead it.
         run(target, "", "read -r _ _ _ _ _ sid _ < /proc/self/stat; [ \"$sid\" = $$ ] && echo own-session;"
-                + " grep -E '^(SigIgn|SigBlk)' /proc/self/status; ls /proc/$$/fd | tr '\\n' ' '; echo;"
-                + " pwd").get(10, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(10)).until(() -> lines(target.file()).size() >= 5);
+                + " grep -E '^(SigIgn|SigBlk)' /proc/self/status; pwd").get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lines(target.file()).size() >= 4);
         assertThat(lines(target.file())).containsSubsequence("own-session", "SigBlk:\t0000000000000000",
                 "SigIgn:\t0000000000000000");
-        assertThat(lines(target.file()).get(3).trim()).as("only stdin, stdout, stderr").isEqualTo("0 1 2");
         assertThat(lines(target.file())).contains(tmp.toRealPath().toString());
+
+        // Its descriptors, seen from outside once it has exec'd (a shell listing its own would
+        // catch the shell's short-lived redirection copies).
+        long pid = launcher.launch(new LaunchSpec(List.of("sleep", "30"), Map.of("PATH", "/usr/bin:/bin"), tmp, target,
+                "", ProcessLimits.NONE));
+        reaper.watch(pid, (p, code) -> { });
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> cmdline(pid).startsWith("sleep\0"));
+            try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+                assertThat(fds.map(p -> p.getFileName().toString())).as("only stdin, stdout, stderr")
+                        .containsExactlyInAnyOrder("0", "1", "2");
+            }
+        } finally {
+            Posix.kill(pid, Signal.KILL);
+        }
     }
 
     @Test
@@ -143,11 +156,18 @@ class OutputPumpTest {
                 target, "", ProcessLimits.NONE));
         assertThat(ProcessHandle.of(first).flatMap(ProcessHandle::parent).map(ProcessHandle::pid)).contains(me);
         ProcessHandle spawner = ProcessHandle.current().children()
-                .filter(p -> p.info().command().orElse("").endsWith("emperor-spawner")).findFirst().orElseThrow();
-        // It holds nothing of the emperor's but its socket: no log file, no agent connection.
-        try (var fds = Files.list(Path.of("/proc/" + spawner.pid() + "/fd"))) {
-            assertThat(fds.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("0", "1", "2", "3");
-        }
+                .filter(p -> p.pid() != first) // until its exec, the worker shows the spawner's command line
+                .filter(p -> cmdline(p.pid()).equals("emperor-spawner\0" + me + "\0")).findFirst().orElseThrow();
+        // Run from the emperor's own descriptor, not from a file anyone could replace.
+        assertThat(Files.readSymbolicLink(Path.of("/proc/" + spawner.pid() + "/exe")).toString())
+                .startsWith("/memfd:emperor-spawner");
+        // It holds nothing of the emperor's but its socket: no log file, no agent connection
+        // (the worker's pipe, fd 4, only until the worker has exec'd, which may be just after its pid came).
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (var fds = Files.list(Path.of("/proc/" + spawner.pid() + "/fd"))) {
+                assertThat(fds.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("0", "1", "2", "3");
+            }
+        });
         spawner.destroyForcibly();
         // Dead but not yet reaped (the launcher reaps it when it next needs it): a zombie.
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(Path.of("/proc/" + spawner.pid() + "/stat"))
@@ -163,6 +183,14 @@ class OutputPumpTest {
             reaper.watch(pid, (p, code) -> exit.complete(code));
             Posix.kill(pid, Signal.KILL);
             assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.killedBy(9));
+        }
+    }
+
+    private static String cmdline(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/cmdline"));
+        } catch (java.io.IOException e) {
+            return "";
         }
     }
 
