@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,8 +40,7 @@ class EscapeProofStopTest extends EmperorTestBase {
 
     // Passes once Emperor calls launcher.vassalStopped(name) where a vassal reaches STOPPED
     // (daemon/, which another helper is splitting; see the runtime report's wiring). Verified here
-    // with that one call applied locally: all three tests passed.
-    @Disabled("needs the lead's wiring: Emperor -> WorkerLauncher.vassalStopped(name) when a vassal stops")
+    // with that one call applied locally: all three tests passed. when a vassal stops")
     @Test
     void theEscapeeDiesWhenItsFileIsRemoved() throws Exception {
         EmperorProcess[] e = new EmperorProcess[1];

@@ -53,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
     List<String> sources = new ArrayList<>();
 
     @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "Sockets, lock and default logs (default: $XDG_RUNTIME_DIR/emperor, else /tmp/emperor-$UID).")
+            description = "Sockets, lock and default logs (default: /run/emperor for root, else $XDG_RUNTIME_DIR/emperor, else /tmp/emperor-$UID).")
     Path runDir;
 
     @Option(names = "--stats", paramLabel = "HOST:PORT", description = "Serve /stats, /metrics and a dashboard over HTTP.")

@@ -55,6 +55,7 @@ public final class Emperor {
 
     private final EmperorSettings settings;
     private final EventLoop loop;
+    private final WorkerLauncher launcher;
     private final VassalMetrics metrics;
     private final AgentGate gate;
     private final LoopHost host;
@@ -83,6 +84,7 @@ public final class Emperor {
                    MetricRegistry registry, String version) {
         this.settings = settings;
         this.version = version;
+        this.launcher = launcher;
         this.loop = new EventLoop(this::handle);
         this.metrics = new VassalMetrics(registry);
         this.budget = FdBudget.ofThisProcess();
@@ -246,10 +248,17 @@ public final class Emperor {
 
     /**
      * The one place a stopped vassal's leftovers are swept. A worker's process group got
-     * SIGKILL when the worker exited; processes that left it (setsid) are found through
+     * SIGKILL when the worker exited. With cgroup v2 the vassal's cgroup is killed whole,
+     * which nothing inside can escape; the environment sweep stays as the fallback (and the
+     * only way without cgroups): processes that left the group (setsid) are found through
      * their environment, in one pass over /proc for the stops of the next 100 ms.
      */
     private void sweepLeftovers(String vassal) {
+        int killed = launcher.vassalStopped(vassal);
+        if (killed > 0) {
+            LOG.log(Level.WARNING, "vassal " + vassal + ": killed " + killed
+                    + " process(es) it left running in its cgroup");
+        }
         if (sweepPending.isEmpty()) loop.schedule(SWEEP_DELAY, new SweepEscapees());
         sweepPending.add(vassal);
     }

@@ -68,7 +68,7 @@ public final class Schema {
             o("heartbeat-grace", DURATION, VASSAL, "60", "", "seconds a new worker may take to send its first heartbeat"),
             // the emperor's own settings
             o("emperor", LIST, EMPEROR, "", "emperor", "a directory or glob of vassal files to watch (repeatable)"),
-            o("run-dir", PATH, EMPEROR, "$XDG_RUNTIME_DIR/emperor (root: /run/emperor)", "", "sockets, lock and default logs"),
+            o("run-dir", PATH, EMPEROR, "/run/emperor for root, else $XDG_RUNTIME_DIR/emperor, else /tmp/emperor-$UID", "", "sockets, lock and default logs; refused when a link, another user's, or writable by others"),
             o("stats", STRING, EMPEROR, "", "", "HOST:PORT of the /stats, /metrics and dashboard HTTP server"),
             o("throttle", DURATION, EMPEROR, "1000", "emperor-throttle", "milliseconds of delay after a vassal's first fast failure (doubles each time)"),
             o("max-throttle", DURATION, EMPEROR, "180000", "emperor-max-throttle", "milliseconds the restart delay never exceeds"),
