@@ -4,13 +4,15 @@ import dev.emperor.agent.protocol.Frames;
 import dev.emperor.agent.protocol.LineDecoder;
 import dev.emperor.agent.protocol.Message;
 import dev.emperor.agent.protocol.ProtocolException;
+import dev.emperor.logging.InternalErrors;
+import dev.emperor.logging.RateLimitedLog;
 import dev.emperor.vassal.process.Posix;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.lang.reflect.Method;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -24,15 +26,21 @@ import java.util.List;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * The Unix socket agents report to ({@code RUN_DIR/agent.sock}), on one thread with one
- * selector for every connection. The socket is hostile ground: every connection must say
- * {@code hello} within {@link #HELLO_TIMEOUT_MS}, lines are bounded by the decoder, a
- * connection sending faster than {@link #MAX_FRAMES_PER_SECOND} is cut off, and past
- * {@link #MAX_CONNECTIONS} new ones are refused. A bad peer costs only its own connection.
+ * selector for every connection. The socket is hostile ground (any local user may connect):
+ * every connection must say {@code hello} within {@link #HELLO_TIMEOUT_MS} and in at most
+ * {@link #HELLO_MAX_BYTES}, connections are capped per peer uid with a reserve for the uids
+ * the emperor runs workers as ({@link PeerSlots}, {@link #trustUids}), lines are bounded by
+ * the decoder, a connection sending faster than {@link #MAX_FRAMES_PER_SECOND} is cut off,
+ * and {@code event} messages beyond {@link #EVENTS_PER_SECOND} are dropped and counted. A bad
+ * peer costs only its own connection, and refusals are logged a few times a minute, not
+ * once each.
  *
  * <p>Who a peer is decides the event loop, not this thread: a hello goes to the loop with the
  * peer's kernel credentials (SO_PEERCRED pid and uid), and the loop answers with
@@ -43,15 +51,12 @@ public final class AgentServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("emperor.agents");
     static final long HELLO_TIMEOUT_MS = 5_000;
+    /** Bytes a peer may send before it is accepted: a hello is a few hundred. */
+    static final int HELLO_MAX_BYTES = 4096;
     static final int MAX_FRAMES_PER_SECOND = 200;
-    static final int MAX_CONNECTIONS = 10_000;
-    /**
-     * Pause after a round that received something, so that the next round gathers more. Each
-     * batch costs a sleep, a wake-up and a hand-over to the loop (about 190 us of CPU on a
-     * small VM); 200 ms delays a heartbeat's effect by at most that, against intervals of
-     * seconds, and measured 13 us per heartbeat at 1,000 a second instead of 19 with 50 ms.
-     */
-    static final long BATCH_MS = 200;
+    /** {@code event} messages become log lines: a worker gets this many a second, bursts of {@link #EVENT_BURST}. */
+    static final int EVENTS_PER_SECOND = 5;
+    static final int EVENT_BURST = 20;
     private static final int READ_BUFFER = 16 << 10;
     private static final int MAX_PENDING_OUTPUT = 64 << 10;
 
@@ -85,14 +90,24 @@ public final class AgentServer implements AutoCloseable {
     private final Thread thread;
     private final Map<Long, Connection> connections = new HashMap<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    private final Method fdGetter;
+    private final PeerCredentials credentials = new PeerCredentials();
+    private final PeerSlots slots = new PeerSlots(Posix.effectiveUid());
+    private final RateLimitedLog refusals = new RateLimitedLog(LOG);
+    private final InternalErrors errors;
+    private final AtomicLong droppedEvents = new AtomicLong();
+    private final AtomicLong refusedConnections = new AtomicLong();
     private long nextId = 1;
     private long lastExpireMs;
     private volatile boolean running = true;
 
     public AgentServer(Path path, Consumer<List<Inbound>> inbound) throws IOException {
+        this(path, inbound, new InternalErrors());
+    }
+
+    public AgentServer(Path path, Consumer<List<Inbound>> inbound, InternalErrors errors) throws IOException {
         this.path = path;
         this.inbound = inbound;
+        this.errors = errors;
         Files.deleteIfExists(path); // the run-dir lock says no live emperor owns it
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path), 512);
@@ -102,7 +117,6 @@ public final class AgentServer implements AutoCloseable {
         server.configureBlocking(false);
         this.selector = Selector.open();
         server.register(selector, SelectionKey.OP_ACCEPT);
-        this.fdGetter = fdGetter();
         this.thread = Thread.ofPlatform().name("emperor-agents").daemon(true).unstarted(this::run);
     }
 
@@ -114,12 +128,32 @@ public final class AgentServer implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * The uids the emperor runs workers as (its own is always included): their agents get the
+     * reserved connection slots. Call it whenever that set changes; any thread.
+     */
+    public void trustUids(Set<Integer> uids) {
+        slots.trust(uids);
+    }
+
+    /** {@code event} messages dropped because a worker sent more than {@link #EVENTS_PER_SECOND}. */
+    public long droppedEvents() {
+        return droppedEvents.get();
+    }
+
+    /** Connections closed at once because their peer's uid held its cap of slots. */
+    public long refusedConnections() {
+        return refusedConnections.get();
+    }
+
     /** The loop accepted a hello: answer welcome and start reading. Any thread. */
     public void accept(long connection, WorkerRef worker, long heartbeatMs) {
         command(() -> {
             Connection c = connections.get(connection);
-            if (c == null) return;
+            if (c == null || c.closing) return;
             c.worker = worker;
+            c.accepted = true;
+            slots.accepted(c.peerUid, c.trusted);
             c.send(Frames.encode(new Message.Welcome(heartbeatMs)));
             c.interest(SelectionKey.OP_READ);
         });
@@ -146,37 +180,58 @@ public final class AgentServer implements AutoCloseable {
         while (running) {
             try {
                 selector.select(connections.isEmpty() ? 0 : 1_000);
-            } catch (IOException e) {
-                LOG.log(Level.ERROR, "agent socket selector failed: " + e.getMessage());
+            } catch (IOException | ClosedSelectorException e) {
+                if (running) LOG.log(Level.ERROR, "agent socket selector failed: " + e.getMessage()
+                        + "; agents can no longer report: restart the emperor");
                 return;
             }
-            Runnable r;
-            while ((r = commands.poll()) != null) r.run();
-            Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-            while (it.hasNext()) {
-                SelectionKey key = it.next();
-                it.remove();
-                if (!key.isValid()) continue;
-                if (key.isAcceptable()) {
-                    acceptConnections();
-                } else {
-                    Connection c = (Connection) key.attachment();
+            try {
+                round(buf, heap);
+            } catch (Throwable t) { // an Error included: this thread must not die of it
+                errors.report("the agent socket", t);
+                batch.clear();
+            }
+        }
+    }
+
+    /**
+     * Handles what is ready and hands it to the loop as one batch. No pause: a hello is answered
+     * as soon as the loop has looked at it, and heartbeats still arrive batched when many are
+     * ready at once (with 1,000 workers a round gathers what came in while the last one ran).
+     */
+    private void round(ByteBuffer buf, ByteBuffer heap) {
+        Runnable r;
+        while ((r = commands.poll()) != null) guarded(r, null);
+        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            SelectionKey key = it.next();
+            it.remove();
+            if (!key.isValid()) continue;
+            if (key.isAcceptable()) {
+                guarded(this::acceptConnections, null);
+            } else {
+                Connection c = (Connection) key.attachment();
+                guarded(() -> {
                     if (key.isValid() && key.isWritable()) c.flush();
                     if (key.isValid() && key.isReadable()) c.read(buf, heap);
-                }
+                }, c);
             }
-            expire();
-            if (!batch.isEmpty()) {
-                inbound.accept(List.copyOf(batch));
-                batch.clear();
-                // Heartbeats are seconds apart: gathering them for a moment turns a thousand
-                // wake-ups a second (of this thread and of the loop) into a few dozen.
-                try {
-                    Thread.sleep(BATCH_MS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+        }
+        guarded(this::expire, null);
+        if (!batch.isEmpty()) {
+            List<Inbound> out = List.copyOf(batch);
+            batch.clear();
+            inbound.accept(out);
+        }
+    }
+
+    /** Runs {@code r}; what it throws is counted and logged, and costs only connection {@code c}. */
+    private void guarded(Runnable r, Connection c) {
+        try {
+            r.run();
+        } catch (Throwable t) {
+            errors.report("the agent socket", t);
+            if (c != null) c.close("internal error: " + t);
         }
     }
 
@@ -186,22 +241,29 @@ public final class AgentServer implements AutoCloseable {
             try {
                 ch = server.accept();
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "accepting an agent connection failed: " + e.getMessage()
+                refusals.log(Level.WARNING, "accept", () -> "accepting an agent connection failed: " + e.getMessage()
                         + (e.getMessage() != null && e.getMessage().contains("Too many open files")
                         ? " (raise the emperor's open-file limit)" : ""));
                 return;
             }
             if (ch == null) return;
-            if (connections.size() >= MAX_CONNECTIONS) {
-                closeQuietly(ch);
-                continue;
-            }
             try {
                 ch.configureBlocking(false);
-                long[] cred = credentials(ch);
-                Connection c = new Connection(nextId++, ch, cred == null ? -1 : cred[0], cred == null ? -1 : cred[1]);
-                c.key = ch.register(selector, SelectionKey.OP_READ, c);
+                PeerCredentials.Peer peer = credentials.of(ch);
+                long pid = peer == null ? -1 : peer.pid();
+                long uid = peer == null ? -1 : peer.uid();
+                String refusal = slots.admit(uid);
+                if (refusal != null) {
+                    // No error frame: an agent takes a plain close for trouble and retries soon.
+                    closeQuietly(ch);
+                    refusedConnections.incrementAndGet();
+                    refusals.log(Level.WARNING, "cap " + uid, () -> "agent socket: closed a connection from pid "
+                            + pid + " (uid " + uid + ") at once: " + refusal);
+                    continue;
+                }
+                Connection c = new Connection(nextId++, ch, pid, uid, slots.trusted(uid));
                 connections.put(c.id, c);
+                c.key = ch.register(selector, SelectionKey.OP_READ, c);
             } catch (IOException e) {
                 closeQuietly(ch);
             }
@@ -213,37 +275,15 @@ public final class AgentServer implements AutoCloseable {
         long now = System.nanoTime() / 1_000_000;
         if (now - lastExpireMs < 1_000) return;
         lastExpireMs = now;
+        refusals.flush();
         for (Connection c : connections.values().toArray(new Connection[0])) {
             if (c.closing && now - c.closingMs > 2_000) {
                 c.close(null); // it does not read its error: drop it
-            } else if (c.worker == null && !c.helloSent && now - c.openedMs > HELLO_TIMEOUT_MS) {
+            } else if (!c.accepted && !c.helloSent && now - c.openedMs > HELLO_TIMEOUT_MS) {
                 c.fail("no hello within " + HELLO_TIMEOUT_MS / 1000 + " s");
-            } else if (c.worker == null && c.helloSent && now - c.openedMs > 4 * HELLO_TIMEOUT_MS) {
+            } else if (!c.accepted && c.helloSent && now - c.openedMs > 4 * HELLO_TIMEOUT_MS) {
                 c.fail("the emperor did not recognise this worker in time");
             }
-        }
-    }
-
-    private long[] credentials(SocketChannel ch) {
-        if (fdGetter == null) return null;
-        try {
-            return Posix.peerCredentials((Integer) fdGetter.invoke(ch));
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /**
-     * The JDK hides a channel's file descriptor; SO_PEERCRED needs it for the peer's pid (the
-     * JDK's own SO_PEERCRED option gives only user and group). The jar's manifest exports
-     * sun.nio.ch to us for this one call.
-     */
-    private static Method fdGetter() {
-        try {
-            return Class.forName("sun.nio.ch.SelChImpl").getMethod("getFDVal");
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot read agent peers' pids (" + e + "); only tokens authenticate agents");
-            return null;
         }
     }
 
@@ -257,6 +297,7 @@ public final class AgentServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         for (Connection c : connections.values()) closeQuietly(c.channel);
+        refusals.flushAll();
         server.close();
         selector.close();
         Files.deleteIfExists(path);
@@ -276,27 +317,36 @@ public final class AgentServer implements AutoCloseable {
         final SocketChannel channel;
         final long peerPid;
         final long peerUid;
+        /** Whether its uid was trusted when it took its slot: it is released the same way. */
+        final boolean trusted;
         final long openedMs = System.nanoTime() / 1_000_000;
         final LineDecoder decoder = LineDecoder.fromWorker();
-        final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
+        final ArrayDeque<ByteBuffer> output = new ArrayDeque<>(2);
         final Consumer<Message> sink = this::onMessage;
+        final TokenBucket events = new TokenBucket(EVENTS_PER_SECOND, EVENT_BURST, System.nanoTime());
         SelectionKey key;
         WorkerRef worker;
+        boolean accepted;
         boolean helloSent;
         boolean closing;
+        boolean closed;
         long closingMs;
         long windowStartMs = openedMs;
         int framesInWindow;
+        /** Bytes read before it was accepted: at most {@link #HELLO_MAX_BYTES} (plus one, to notice). */
+        int bytesBeforeAccept;
 
-        Connection(long id, SocketChannel channel, long peerPid, long peerUid) {
+        Connection(long id, SocketChannel channel, long peerPid, long peerUid, boolean trusted) {
             this.id = id;
             this.channel = channel;
             this.peerPid = peerPid;
             this.peerUid = peerUid;
+            this.trusted = trusted;
         }
 
         void read(ByteBuffer buf, ByteBuffer heap) {
             buf.clear();
+            if (!accepted) buf.limit(Math.min(buf.capacity(), HELLO_MAX_BYTES + 1 - bytesBeforeAccept));
             int n;
             try {
                 n = channel.read(buf);
@@ -307,6 +357,13 @@ public final class AgentServer implements AutoCloseable {
             if (n < 0) {
                 close("connection closed");
                 return;
+            }
+            if (!accepted) {
+                bytesBeforeAccept += n;
+                if (bytesBeforeAccept > HELLO_MAX_BYTES) {
+                    fail("more than " + HELLO_MAX_BYTES + " bytes before the hello was accepted");
+                    return;
+                }
             }
             buf.flip();
             heap.clear();
@@ -340,6 +397,14 @@ public final class AgentServer implements AutoCloseable {
                 fail("say hello first");
                 return;
             }
+            if (m instanceof Message.Event && !events.tryTake(System.nanoTime())) {
+                droppedEvents.incrementAndGet();
+                WorkerRef w = worker;
+                refusals.log(Level.WARNING, "events " + w.vassal() + "/" + w.worker(), () -> "vassal " + w.vassal()
+                        + ": worker " + w.worker() + " sends more than " + EVENTS_PER_SECOND
+                        + " event messages a second; the rest are dropped");
+                return;
+            }
             batch.add(new MessageFrom(id, worker, peerPid, m));
             if (m instanceof Message.Goodbye) close("goodbye");
         }
@@ -349,7 +414,8 @@ public final class AgentServer implements AutoCloseable {
         }
 
         void send(byte[] frame) {
-            int pending = output.stream().mapToInt(ByteBuffer::remaining).sum();
+            int pending = 0;
+            for (ByteBuffer b : output) pending += b.remaining();
             if (pending + frame.length > MAX_PENDING_OUTPUT) {
                 close("peer does not read its replies");
                 return;
@@ -382,21 +448,27 @@ public final class AgentServer implements AutoCloseable {
 
         /** Tells the peer why, then closes. */
         void fail(String why) {
-            if (closing) return;
+            if (closing || closed) return;
             closing = true;
             closingMs = System.nanoTime() / 1_000_000;
-            LOG.log(Level.WARNING, "agent connection from pid " + peerPid + (worker != null ? " (vassal "
-                    + worker.vassal() + " worker " + worker.worker() + ")" : "") + " refused: " + why);
+            WorkerRef w = worker;
+            refusals.log(Level.WARNING, "refused uid " + peerUid, () -> "agent connection from pid " + peerPid
+                    + " (uid " + peerUid + ")" + (w != null ? " (vassal " + w.vassal() + " worker " + w.worker() + ")"
+                    : "") + " refused: " + why);
+            if (w != null) batch.add(new Closed(id, w, peerPid, why));
+            worker = null;
+            if (key.isValid()) key.interestOps(0); // read nothing more from it
             output.add(ByteBuffer.wrap(Frames.encode(new Message.Error(why))));
             flush();
-            if (worker != null) batch.add(new Closed(id, worker, peerPid, why));
-            worker = null;
         }
 
         void close(String why) {
+            if (closed) return;
+            closed = true;
             if (key != null) key.cancel();
             closeQuietly(channel);
             connections.remove(id);
+            slots.closed(peerUid, accepted, trusted);
             if (worker != null && why != null) batch.add(new Closed(id, worker, peerPid, why));
             worker = null;
         }
