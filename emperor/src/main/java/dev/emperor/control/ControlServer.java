@@ -16,7 +16,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,7 @@ public final class ControlServer implements AutoCloseable {
     static final int MAX_CLIENTS = 16;
     static final long READ_DEADLINE_MS = 5_000;
     static final long WRITE_DEADLINE_MS = 30_000;
+    private static final long DRAIN_DEADLINE_MS = 1_000;
 
     private final Path path;
     private final ServerSocketChannel server;
@@ -54,12 +57,19 @@ public final class ControlServer implements AutoCloseable {
     private final UserPrincipal owner;
     private final InternalErrors errors;
     private final RateLimitedLog refusals = new RateLimitedLog(LOG);
+    private final long readDeadlineMs;
 
     public ControlServer(Path path, Function<String, String> handler) throws IOException {
         this(path, handler, new InternalErrors());
     }
 
     public ControlServer(Path path, Function<String, String> handler, InternalErrors errors) throws IOException {
+        this(path, handler, errors, READ_DEADLINE_MS);
+    }
+
+    ControlServer(Path path, Function<String, String> handler, InternalErrors errors, long readDeadlineMs)
+            throws IOException {
+        this.readDeadlineMs = readDeadlineMs;
         this.path = path;
         this.handler = handler;
         this.errors = errors;
@@ -136,19 +146,17 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void serve(SocketChannel client) throws IOException {
+        String request = readRequest(client);
+        if (request == null) return; // gone, or too slow: closed by its deadline
         String refusal = refusal(client);
         if (refusal != null) {
             refusals.log(Level.WARNING, "peer " + refusal, () -> "control socket: refused " + refusal);
-            reply(client, "error: the control socket is for the emperor's user only\n", WRITE_DEADLINE_MS);
-            return;
+            reply(client, "error: the control socket is for the emperor's user only\n");
+        } else if (request.isEmpty()) {
+            reply(client, "error: expected one request line of at most " + MAX_REQUEST + " bytes\n");
+        } else {
+            reply(client, handler.apply(request));
         }
-        String request = readRequest(client);
-        if (request == null) return; // gone, or too slow: closed by its deadline
-        if (request.isEmpty()) {
-            reply(client, "error: expected one request line of at most " + MAX_REQUEST + " bytes\n", WRITE_DEADLINE_MS);
-            return;
-        }
-        reply(client, handler.apply(request), WRITE_DEADLINE_MS);
     }
 
     /** Why this peer may not talk to us (another user), or null. */
@@ -166,8 +174,7 @@ public final class ControlServer implements AutoCloseable {
     /** The request line, "" if there was none within {@link #MAX_REQUEST} bytes, null if the peer went away. */
     private String readRequest(SocketChannel client) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(MAX_REQUEST);
-        ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(client), READ_DEADLINE_MS,
-                TimeUnit.MILLISECONDS);
+        Future<?> deadline = closeAfter(client, readDeadlineMs);
         try {
             while (buf.hasRemaining()) {
                 if (client.read(buf) < 0) break;
@@ -176,7 +183,7 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException e) {
             if (!client.isOpen()) {
                 refusals.log(Level.INFO, "slow", () -> "control socket: a client sent no request line within "
-                        + READ_DEADLINE_MS / 1000 + " s; closed it");
+                        + readDeadlineMs + " ms; closed it");
             }
             return null;
         } finally {
@@ -194,14 +201,41 @@ public final class ControlServer implements AutoCloseable {
         return -1;
     }
 
-    private void reply(SocketChannel client, String text, long deadlineMs) throws IOException {
-        ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(client), deadlineMs,
-                TimeUnit.MILLISECONDS);
+    /**
+     * Writes the answer, then reads and discards what the client may still send (bounded):
+     * closing a Unix socket with unread input resets the connection, and the client would
+     * get ECONNRESET instead of its answer.
+     */
+    private void reply(SocketChannel client, String text) throws IOException {
+        Future<?> deadline = closeAfter(client, WRITE_DEADLINE_MS);
         try {
             ByteBuffer out = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
             while (out.hasRemaining()) client.write(out);
+            client.shutdownOutput();
         } finally {
             deadline.cancel(false);
+        }
+        deadline = closeAfter(client, DRAIN_DEADLINE_MS);
+        try {
+            ByteBuffer sink = ByteBuffer.allocate(1024);
+            for (int total = 0; total < 16 * MAX_REQUEST; total += sink.position()) {
+                sink.clear();
+                if (client.read(sink) < 0) break;
+            }
+        } catch (IOException e) {
+            // closed by the deadline or by the client: the answer is out either way
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    /** Closes {@code client} after {@code ms} unless cancelled; at once if the server is closing. */
+    private Future<?> closeAfter(SocketChannel client, long ms) {
+        try {
+            return deadlines.schedule(() -> closeQuietly(client), ms, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            closeQuietly(client);
+            return CompletableFuture.completedFuture(null);
         }
     }
 
