@@ -1,9 +1,7 @@
 package dev.emperor.heartbeat;
 
 import dev.emperor.agent.protocol.Frames;
-import dev.emperor.agent.protocol.LineDecoder;
 import dev.emperor.agent.protocol.Message;
-import dev.emperor.agent.protocol.ProtocolException;
 import dev.emperor.logging.InternalErrors;
 import dev.emperor.logging.RateLimitedLog;
 import dev.emperor.vassal.process.Posix;
@@ -20,7 +18,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.HashMap;
@@ -58,7 +55,6 @@ public final class AgentServer implements AutoCloseable {
     static final int EVENTS_PER_SECOND = 5;
     static final int EVENT_BURST = 20;
     private static final int READ_BUFFER = 16 << 10;
-    private static final int MAX_PENDING_OUTPUT = 64 << 10;
 
     /** What the loop hears from the socket. */
     public sealed interface Inbound {
@@ -88,13 +84,13 @@ public final class AgentServer implements AutoCloseable {
     /** What this round of the selector received, handed to the loop in one piece. */
     private final List<Inbound> batch = new ArrayList<>();
     private final Thread thread;
-    private final Map<Long, Connection> connections = new HashMap<>();
+    private final Map<Long, AgentConnection> connections = new HashMap<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final PeerCredentials credentials = new PeerCredentials();
-    private final PeerSlots slots = new PeerSlots(Posix.effectiveUid());
-    private final RateLimitedLog refusals = new RateLimitedLog(LOG);
+    final PeerSlots slots = new PeerSlots(Posix.effectiveUid());
+    final RateLimitedLog refusals = new RateLimitedLog(LOG);
     private final InternalErrors errors;
-    private final AtomicLong droppedEvents = new AtomicLong();
+    final AtomicLong droppedEvents = new AtomicLong();
     private final AtomicLong refusedConnections = new AtomicLong();
     private long nextId = 1;
     private long lastExpireMs;
@@ -149,7 +145,7 @@ public final class AgentServer implements AutoCloseable {
     /** The loop accepted a hello: answer welcome and start reading. Any thread. */
     public void accept(long connection, WorkerRef worker, long heartbeatMs) {
         command(() -> {
-            Connection c = connections.get(connection);
+            AgentConnection c = connections.get(connection);
             if (c == null || c.closing) return;
             c.worker = worker;
             c.accepted = true;
@@ -162,7 +158,7 @@ public final class AgentServer implements AutoCloseable {
     /** The loop refused a hello: answer error and close. Any thread. */
     public void reject(long connection, String why) {
         command(() -> {
-            Connection c = connections.get(connection);
+            AgentConnection c = connections.get(connection);
             if (c != null) c.fail(why);
         });
     }
@@ -210,7 +206,7 @@ public final class AgentServer implements AutoCloseable {
             if (key.isAcceptable()) {
                 guarded(this::acceptConnections, null);
             } else {
-                Connection c = (Connection) key.attachment();
+                AgentConnection c = (AgentConnection) key.attachment();
                 guarded(() -> {
                     if (key.isValid() && key.isWritable()) c.flush();
                     if (key.isValid() && key.isReadable()) c.read(buf, heap);
@@ -226,7 +222,7 @@ public final class AgentServer implements AutoCloseable {
     }
 
     /** Runs {@code r}; what it throws is counted and logged, and costs only connection {@code c}. */
-    private void guarded(Runnable r, Connection c) {
+    private void guarded(Runnable r, AgentConnection c) {
         try {
             r.run();
         } catch (Throwable t) {
@@ -261,7 +257,7 @@ public final class AgentServer implements AutoCloseable {
                             + pid + " (uid " + uid + ") at once: " + refusal);
                     continue;
                 }
-                Connection c = new Connection(nextId++, ch, pid, uid, slots.trusted(uid));
+                AgentConnection c = new AgentConnection(this, nextId++, ch, pid, uid, slots.trusted(uid));
                 connections.put(c.id, c);
                 c.key = ch.register(selector, SelectionKey.OP_READ, c);
             } catch (IOException e) {
@@ -276,7 +272,7 @@ public final class AgentServer implements AutoCloseable {
         if (now - lastExpireMs < 1_000) return;
         lastExpireMs = now;
         refusals.flush();
-        for (Connection c : connections.values().toArray(new Connection[0])) {
+        for (AgentConnection c : connections.values().toArray(new AgentConnection[0])) {
             if (c.closing && now - c.closingMs > 2_000) {
                 c.close(null); // it does not read its error: drop it
             } else if (!c.accepted && !c.helloSent && now - c.openedMs > HELLO_TIMEOUT_MS) {
@@ -296,181 +292,28 @@ public final class AgentServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Connection c : connections.values()) closeQuietly(c.channel);
+        for (AgentConnection c : connections.values()) closeQuietly(c.channel);
         refusals.flushAll();
         server.close();
         selector.close();
         Files.deleteIfExists(path);
     }
 
-    private static void closeQuietly(SocketChannel ch) {
+    /** Hands {@code in} to the loop with this round's batch. Selector thread. */
+    void emit(Inbound in) {
+        batch.add(in);
+    }
+
+    /** The connection is closed: it leaves the table. Selector thread. */
+    void forget(long id) {
+        connections.remove(id);
+    }
+
+    static void closeQuietly(SocketChannel ch) {
         try {
             ch.close();
         } catch (IOException ignored) {
             // gone either way
-        }
-    }
-
-    /** One peer: its decoder, what is waiting to be sent to it, and who it turned out to be. */
-    private final class Connection {
-        final long id;
-        final SocketChannel channel;
-        final long peerPid;
-        final long peerUid;
-        /** Whether its uid was trusted when it took its slot: it is released the same way. */
-        final boolean trusted;
-        final long openedMs = System.nanoTime() / 1_000_000;
-        final LineDecoder decoder = LineDecoder.fromWorker();
-        final ArrayDeque<ByteBuffer> output = new ArrayDeque<>(2);
-        final Consumer<Message> sink = this::onMessage;
-        final TokenBucket events = new TokenBucket(EVENTS_PER_SECOND, EVENT_BURST, System.nanoTime());
-        SelectionKey key;
-        WorkerRef worker;
-        boolean accepted;
-        boolean helloSent;
-        boolean closing;
-        boolean closed;
-        long closingMs;
-        long windowStartMs = openedMs;
-        int framesInWindow;
-        /** Bytes read before it was accepted: at most {@link #HELLO_MAX_BYTES} (plus one, to notice). */
-        int bytesBeforeAccept;
-
-        Connection(long id, SocketChannel channel, long peerPid, long peerUid, boolean trusted) {
-            this.id = id;
-            this.channel = channel;
-            this.peerPid = peerPid;
-            this.peerUid = peerUid;
-            this.trusted = trusted;
-        }
-
-        void read(ByteBuffer buf, ByteBuffer heap) {
-            buf.clear();
-            if (!accepted) buf.limit(Math.min(buf.capacity(), HELLO_MAX_BYTES + 1 - bytesBeforeAccept));
-            int n;
-            try {
-                n = channel.read(buf);
-            } catch (IOException e) {
-                close("read failed: " + e.getMessage());
-                return;
-            }
-            if (n < 0) {
-                close("connection closed");
-                return;
-            }
-            if (!accepted) {
-                bytesBeforeAccept += n;
-                if (bytesBeforeAccept > HELLO_MAX_BYTES) {
-                    fail("more than " + HELLO_MAX_BYTES + " bytes before the hello was accepted");
-                    return;
-                }
-            }
-            buf.flip();
-            heap.clear();
-            heap.put(buf);
-            heap.flip();
-            try {
-                decoder.decode(heap, sink);
-            } catch (ProtocolException e) {
-                fail(e.getMessage());
-            }
-        }
-
-        private void onMessage(Message m) {
-            if (closing) return;
-            long now = System.nanoTime() / 1_000_000;
-            if (now - windowStartMs >= 1_000) {
-                windowStartMs = now;
-                framesInWindow = 0;
-            }
-            if (++framesInWindow > MAX_FRAMES_PER_SECOND) {
-                fail("more than " + MAX_FRAMES_PER_SECOND + " messages a second");
-                return;
-            }
-            if (m instanceof Message.Hello hello) {
-                helloSent = true;
-                interest(0); // not another byte until the loop has decided who this is
-                batch.add(new HelloFrom(id, hello, peerPid, peerUid));
-                return;
-            }
-            if (worker == null) {
-                fail("say hello first");
-                return;
-            }
-            if (m instanceof Message.Event && !events.tryTake(System.nanoTime())) {
-                droppedEvents.incrementAndGet();
-                WorkerRef w = worker;
-                refusals.log(Level.WARNING, "events " + w.vassal() + "/" + w.worker(), () -> "vassal " + w.vassal()
-                        + ": worker " + w.worker() + " sends more than " + EVENTS_PER_SECOND
-                        + " event messages a second; the rest are dropped");
-                return;
-            }
-            batch.add(new MessageFrom(id, worker, peerPid, m));
-            if (m instanceof Message.Goodbye) close("goodbye");
-        }
-
-        void interest(int ops) {
-            if (key.isValid()) key.interestOps(ops | (output.isEmpty() ? 0 : SelectionKey.OP_WRITE));
-        }
-
-        void send(byte[] frame) {
-            int pending = 0;
-            for (ByteBuffer b : output) pending += b.remaining();
-            if (pending + frame.length > MAX_PENDING_OUTPUT) {
-                close("peer does not read its replies");
-                return;
-            }
-            output.add(ByteBuffer.wrap(frame));
-            flush();
-        }
-
-        void flush() {
-            try {
-                while (!output.isEmpty()) {
-                    ByteBuffer b = output.peek();
-                    channel.write(b);
-                    if (b.hasRemaining()) break;
-                    output.poll();
-                }
-            } catch (IOException e) {
-                close("write failed: " + e.getMessage());
-                return;
-            }
-            if (output.isEmpty() && closing) {
-                close(null);
-                return;
-            }
-            if (key.isValid()) {
-                int ops = key.interestOps();
-                key.interestOps(output.isEmpty() ? ops & ~SelectionKey.OP_WRITE : ops | SelectionKey.OP_WRITE);
-            }
-        }
-
-        /** Tells the peer why, then closes. */
-        void fail(String why) {
-            if (closing || closed) return;
-            closing = true;
-            closingMs = System.nanoTime() / 1_000_000;
-            WorkerRef w = worker;
-            refusals.log(Level.WARNING, "refused uid " + peerUid, () -> "agent connection from pid " + peerPid
-                    + " (uid " + peerUid + ")" + (w != null ? " (vassal " + w.vassal() + " worker " + w.worker() + ")"
-                    : "") + " refused: " + why);
-            if (w != null) batch.add(new Closed(id, w, peerPid, why));
-            worker = null;
-            if (key.isValid()) key.interestOps(0); // read nothing more from it
-            output.add(ByteBuffer.wrap(Frames.encode(new Message.Error(why))));
-            flush();
-        }
-
-        void close(String why) {
-            if (closed) return;
-            closed = true;
-            if (key != null) key.cancel();
-            closeQuietly(channel);
-            connections.remove(id);
-            slots.closed(peerUid, accepted, trusted);
-            if (worker != null && why != null) batch.add(new Closed(id, worker, peerPid, why));
-            worker = null;
         }
     }
 }
