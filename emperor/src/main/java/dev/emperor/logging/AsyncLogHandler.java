@@ -34,9 +34,9 @@ final class AsyncLogHandler extends Handler {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong droppedTotal = new AtomicLong();
     private final Thread writer;
+    /** Lines accepted and not yet written (or given up on): what {@link #drain} waits for. */
+    private final AtomicLong unwritten = new AtomicLong();
     private volatile boolean closed;
-    /** Set by the writer while it holds lines taken from the queue but not yet written. */
-    private volatile boolean writing;
 
     AsyncLogHandler(OutputStream out) {
         this.out = out;
@@ -61,7 +61,9 @@ final class AsyncLogHandler extends Handler {
 
     private void offer(String line) {
         long chars = queuedChars.addAndGet(line.length());
+        unwritten.incrementAndGet();
         if (chars > MAX_QUEUED_CHARS || !queue.offer(line)) {
+            unwritten.decrementAndGet();
             queuedChars.addAndGet(-line.length());
             dropped.incrementAndGet();
             droppedTotal.incrementAndGet();
@@ -83,26 +85,25 @@ final class AsyncLogHandler extends Handler {
                     if (closed) return;
                     continue;
                 }
-                writing = true;
                 lines.add(first);
                 queue.drainTo(lines, 255);
                 chunk.reset();
                 long lost = dropped.getAndSet(0);
                 if (lost > 0) chunk.writeBytes(droppedLine(lost));
-                for (String l : lines) {
-                    queuedChars.addAndGet(-l.length());
-                    chunk.writeBytes(l.getBytes(StandardCharsets.UTF_8));
-                }
-                lines.clear();
+                for (String l : lines) chunk.writeBytes(l.getBytes(StandardCharsets.UTF_8));
                 out.write(chunk.toByteArray());
                 out.flush();
             } catch (InterruptedException e) {
                 return;
-            } catch (IOException | RuntimeException e) {
-                // stderr is gone (closed pipe): nothing can be told; keep draining so callers never wait
-                lines.clear();
+            } catch (IOException | RuntimeException | Error e) {
+                // stderr is gone (closed pipe), or no memory for this chunk: nothing can be told;
+                // keep draining so that callers never wait and later lines still get out
             } finally {
-                writing = false;
+                long chars = 0;
+                for (String l : lines) chars += l.length();
+                queuedChars.addAndGet(-chars);
+                unwritten.addAndGet(-lines.size());
+                lines.clear();
             }
         }
     }
@@ -116,7 +117,7 @@ final class AsyncLogHandler extends Handler {
     /** Waits until every queued line is written, at most {@code millis}; true if it was. */
     boolean drain(long millis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!queue.isEmpty() || writing) {
+        while (unwritten.get() > 0) {
             if (System.nanoTime() - deadline > 0) return false;
             try {
                 Thread.sleep(5);
