@@ -10,6 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -44,6 +46,8 @@ final class AgentConnection {
     long closingMs;
     long windowStartMs = openedMs;
     int framesInWindow;
+    /** Messages that came right behind the hello, before the loop accepted it; null when none. */
+    private List<Message> early;
     /** Bytes read before it was accepted: at most {@link AgentServer#HELLO_MAX_BYTES} (plus one, to notice). */
     int bytesBeforeAccept;
 
@@ -106,6 +110,11 @@ final class AgentConnection {
             return;
         }
         if (worker == null) {
+            if (helloSent && !accepted) { // pipelined after the hello: kept until the loop decides
+                if (early == null) early = new ArrayList<>(4);
+                early.add(m); // bounded: all of it came within HELLO_MAX_BYTES
+                return;
+            }
             fail("say hello first");
             return;
         }
@@ -119,6 +128,13 @@ final class AgentConnection {
         }
         server.emit(new AgentServer.MessageFrom(id, worker, peerPid, m));
         if (m instanceof Message.Goodbye) close("goodbye");
+    }
+
+    /** The loop accepted the hello: what came right behind it is handled now, in order. */
+    void replayEarly() {
+        List<Message> pending = early;
+        early = null;
+        if (pending != null) pending.forEach(this::onMessage);
     }
 
     void interest(int ops) {

@@ -152,6 +152,7 @@ public final class AgentServer implements AutoCloseable {
             slots.accepted(c.peerUid, c.trusted);
             c.send(Frames.encode(new Message.Welcome(heartbeatMs)));
             c.interest(SelectionKey.OP_READ);
+            c.replayEarly();
         });
     }
 

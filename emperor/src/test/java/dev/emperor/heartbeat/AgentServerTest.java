@@ -118,6 +118,20 @@ class AgentServerTest {
     }
 
     @Test
+    void linesPipelinedRightBehindTheHelloAreHandledOnceItIsAccepted() throws Exception {
+        start();
+        try (Client c = new Client(server.path())) {
+            byte[] hello = hello();
+            byte[] event = Frames.encode(new Message.Event(Severity.INFO, "right behind the hello"));
+            byte[] both = java.util.Arrays.copyOf(hello, hello.length + event.length);
+            System.arraycopy(event, 0, both, hello.length, event.length);
+            c.send(both); // one write, as a shell script's printf does
+            assertThat(c.line(SOON)).contains("welcome");
+            Conditions.await("the event passed on", SOON, () -> events() == 1);
+        }
+    }
+
+    @Test
     void garbageBeforeAHelloIsRefusedWithTheReason() throws Exception {
         start();
         try (Client c = new Client(server.path())) {
