@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -94,7 +96,6 @@ class HostileLocalUserTest extends EmperorTestBase {
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
 
         EmperorProcess emperor = emperor();
-        long rssBefore = rssKb(emperor.pid());
         flood = new ProcessBuilder("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups",
                 PYTHON.toString(), script.toString(), emperor.runDir().resolve("agent.sock").toString(), "1000")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("flood.out").toFile()).start();
@@ -110,10 +111,12 @@ class HostileLocalUserTest extends EmperorTestBase {
                         .isNumber()).orElse(false));
         assertThat(flood.isAlive()).as("the flood was still running").isTrue();
 
-        // Give the flood at least 8 s in all (the unbounded emperor grew by about 100 MB a second of it).
+        // Give the flood at least 8 s in all, then see what the emperor keeps: its live heap after
+        // a full collection (RSS would mostly show how big the young generation is allowed to get).
+        // The unbounded emperor kept each connection's 64 KiB partial line: 64 MB for 1,000.
         await().atMost(SOON).until(() -> System.nanoTime() - floodStart > Duration.ofSeconds(8).toNanos());
-        long rssDuring = rssKb(emperor.pid());
-        assertThat(rssDuring - rssBefore).as("RSS growth in kB under the flood").isLessThan(100 * 1024);
+        assertThat(flood.isAlive()).as("the flood was still running").isTrue();
+        assertThat(liveHeapKb(emperor.pid())).as("live heap in kB under the flood").isLessThan(32 * 1024);
         // A flood costs a few log lines a minute, not one per connection.
         String uid = uid(user);
         long refusalLines = emperor.log().lines().filter(l -> l.contains("(uid " + uid + ")")).count();
@@ -175,11 +178,27 @@ class HostileLocalUserTest extends EmperorTestBase {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    private static long rssKb(long pid) throws IOException {
-        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", ""));
+    /** The emperor's heap in use right after a full collection (jcmd, as root attaching to root). */
+    private static long liveHeapKb(long pid) throws Exception {
+        Path jcmd = EmperorProcess.javaBinary().resolveSibling("jcmd");
+        jcmd(jcmd, pid, "GC.run");
+        String info = jcmd(jcmd, pid, "GC.heap_info");
+        Matcher m = Pattern.compile("(?im)^\\s*(def ?new|tenured)\\S*\\s.*?used (\\d+)K").matcher(info);
+        long used = 0;
+        int generations = 0;
+        while (m.find()) {
+            used += Long.parseLong(m.group(2));
+            generations++;
         }
-        throw new IllegalStateException("no VmRSS for pid " + pid);
+        assertThat(generations).as("generations in:\n" + info).isEqualTo(2);
+        return used;
+    }
+
+    private static String jcmd(Path jcmd, long pid, String command) throws Exception {
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return out;
     }
 
     private static String uid(String user) throws Exception {
