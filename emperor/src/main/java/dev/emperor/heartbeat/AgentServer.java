@@ -1,16 +1,16 @@
 package dev.emperor.heartbeat;
 
 import dev.emperor.agent.protocol.Frames;
-import dev.emperor.agent.protocol.LineDecoder;
 import dev.emperor.agent.protocol.Message;
-import dev.emperor.agent.protocol.ProtocolException;
+import dev.emperor.logging.InternalErrors;
+import dev.emperor.logging.RateLimitedLog;
 import dev.emperor.vassal.process.Posix;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.lang.reflect.Method;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -18,21 +18,26 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * The Unix socket agents report to ({@code RUN_DIR/agent.sock}), on one thread with one
- * selector for every connection. The socket is hostile ground: every connection must say
- * {@code hello} within {@link #HELLO_TIMEOUT_MS}, lines are bounded by the decoder, a
- * connection sending faster than {@link #MAX_FRAMES_PER_SECOND} is cut off, and past
- * {@link #MAX_CONNECTIONS} new ones are refused. A bad peer costs only its own connection.
+ * selector for every connection. The socket is hostile ground (any local user may connect):
+ * every connection must say {@code hello} within {@link #HELLO_TIMEOUT_MS} and in at most
+ * {@link #HELLO_MAX_BYTES}, connections are capped per peer uid with a reserve for the uids
+ * the emperor runs workers as ({@link PeerSlots}, {@link #trustUids}), lines are bounded by
+ * the decoder, a connection sending faster than {@link #MAX_FRAMES_PER_SECOND} is cut off,
+ * and {@code event} messages beyond {@link #EVENTS_PER_SECOND} are dropped and counted. A bad
+ * peer costs only its own connection, and refusals are logged a few times a minute, not
+ * once each.
  *
  * <p>Who a peer is decides the event loop, not this thread: a hello goes to the loop with the
  * peer's kernel credentials (SO_PEERCRED pid and uid), and the loop answers with
@@ -43,17 +48,13 @@ public final class AgentServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("emperor.agents");
     static final long HELLO_TIMEOUT_MS = 5_000;
+    /** Bytes a peer may send before it is accepted: a hello is a few hundred. */
+    static final int HELLO_MAX_BYTES = 4096;
     static final int MAX_FRAMES_PER_SECOND = 200;
-    static final int MAX_CONNECTIONS = 10_000;
-    /**
-     * Pause after a round that received something, so that the next round gathers more. Each
-     * batch costs a sleep, a wake-up and a hand-over to the loop (about 190 us of CPU on a
-     * small VM); 200 ms delays a heartbeat's effect by at most that, against intervals of
-     * seconds, and measured 13 us per heartbeat at 1,000 a second instead of 19 with 50 ms.
-     */
-    static final long BATCH_MS = 200;
+    /** {@code event} messages become log lines: a worker gets this many a second, bursts of {@link #EVENT_BURST}. */
+    static final int EVENTS_PER_SECOND = 5;
+    static final int EVENT_BURST = 20;
     private static final int READ_BUFFER = 16 << 10;
-    private static final int MAX_PENDING_OUTPUT = 64 << 10;
 
     /** What the loop hears from the socket. */
     public sealed interface Inbound {
@@ -83,16 +84,26 @@ public final class AgentServer implements AutoCloseable {
     /** What this round of the selector received, handed to the loop in one piece. */
     private final List<Inbound> batch = new ArrayList<>();
     private final Thread thread;
-    private final Map<Long, Connection> connections = new HashMap<>();
+    private final Map<Long, AgentConnection> connections = new HashMap<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    private final Method fdGetter;
+    private final PeerCredentials credentials = new PeerCredentials();
+    final PeerSlots slots = new PeerSlots(Posix.effectiveUid());
+    final RateLimitedLog refusals = new RateLimitedLog(LOG);
+    private final InternalErrors errors;
+    final AtomicLong droppedEvents = new AtomicLong();
+    private final AtomicLong refusedConnections = new AtomicLong();
     private long nextId = 1;
     private long lastExpireMs;
     private volatile boolean running = true;
 
     public AgentServer(Path path, Consumer<List<Inbound>> inbound) throws IOException {
+        this(path, inbound, new InternalErrors());
+    }
+
+    public AgentServer(Path path, Consumer<List<Inbound>> inbound, InternalErrors errors) throws IOException {
         this.path = path;
         this.inbound = inbound;
+        this.errors = errors;
         Files.deleteIfExists(path); // the run-dir lock says no live emperor owns it
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path), 512);
@@ -102,7 +113,6 @@ public final class AgentServer implements AutoCloseable {
         server.configureBlocking(false);
         this.selector = Selector.open();
         server.register(selector, SelectionKey.OP_ACCEPT);
-        this.fdGetter = fdGetter();
         this.thread = Thread.ofPlatform().name("emperor-agents").daemon(true).unstarted(this::run);
     }
 
@@ -114,21 +124,42 @@ public final class AgentServer implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * The uids the emperor runs workers as (its own is always included): their agents get the
+     * reserved connection slots. Call it whenever that set changes; any thread.
+     */
+    public void trustUids(Set<Integer> uids) {
+        slots.trust(uids);
+    }
+
+    /** {@code event} messages dropped because a worker sent more than {@link #EVENTS_PER_SECOND}. */
+    public long droppedEvents() {
+        return droppedEvents.get();
+    }
+
+    /** Connections closed at once because their peer's uid held its cap of slots. */
+    public long refusedConnections() {
+        return refusedConnections.get();
+    }
+
     /** The loop accepted a hello: answer welcome and start reading. Any thread. */
     public void accept(long connection, WorkerRef worker, long heartbeatMs) {
         command(() -> {
-            Connection c = connections.get(connection);
-            if (c == null) return;
+            AgentConnection c = connections.get(connection);
+            if (c == null || c.closing) return;
             c.worker = worker;
+            c.accepted = true;
+            slots.accepted(c.peerUid, c.trusted);
             c.send(Frames.encode(new Message.Welcome(heartbeatMs)));
             c.interest(SelectionKey.OP_READ);
+            c.replayEarly();
         });
     }
 
     /** The loop refused a hello: answer error and close. Any thread. */
     public void reject(long connection, String why) {
         command(() -> {
-            Connection c = connections.get(connection);
+            AgentConnection c = connections.get(connection);
             if (c != null) c.fail(why);
         });
     }
@@ -146,37 +177,58 @@ public final class AgentServer implements AutoCloseable {
         while (running) {
             try {
                 selector.select(connections.isEmpty() ? 0 : 1_000);
-            } catch (IOException e) {
-                LOG.log(Level.ERROR, "agent socket selector failed: " + e.getMessage());
+            } catch (IOException | ClosedSelectorException e) {
+                if (running) LOG.log(Level.ERROR, "agent socket selector failed: " + e.getMessage()
+                        + "; agents can no longer report: restart the emperor");
                 return;
             }
-            Runnable r;
-            while ((r = commands.poll()) != null) r.run();
-            Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-            while (it.hasNext()) {
-                SelectionKey key = it.next();
-                it.remove();
-                if (!key.isValid()) continue;
-                if (key.isAcceptable()) {
-                    acceptConnections();
-                } else {
-                    Connection c = (Connection) key.attachment();
+            try {
+                round(buf, heap);
+            } catch (Throwable t) { // an Error included: this thread must not die of it
+                errors.report("the agent socket", t);
+                batch.clear();
+            }
+        }
+    }
+
+    /**
+     * Handles what is ready and hands it to the loop as one batch. No pause: a hello is answered
+     * as soon as the loop has looked at it, and heartbeats still arrive batched when many are
+     * ready at once (with 1,000 workers a round gathers what came in while the last one ran).
+     */
+    private void round(ByteBuffer buf, ByteBuffer heap) {
+        Runnable r;
+        while ((r = commands.poll()) != null) guarded(r, null);
+        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            SelectionKey key = it.next();
+            it.remove();
+            if (!key.isValid()) continue;
+            if (key.isAcceptable()) {
+                guarded(this::acceptConnections, null);
+            } else {
+                AgentConnection c = (AgentConnection) key.attachment();
+                guarded(() -> {
                     if (key.isValid() && key.isWritable()) c.flush();
                     if (key.isValid() && key.isReadable()) c.read(buf, heap);
-                }
+                }, c);
             }
-            expire();
-            if (!batch.isEmpty()) {
-                inbound.accept(List.copyOf(batch));
-                batch.clear();
-                // Heartbeats are seconds apart: gathering them for a moment turns a thousand
-                // wake-ups a second (of this thread and of the loop) into a few dozen.
-                try {
-                    Thread.sleep(BATCH_MS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+        }
+        guarded(this::expire, null);
+        if (!batch.isEmpty()) {
+            List<Inbound> out = List.copyOf(batch);
+            batch.clear();
+            inbound.accept(out);
+        }
+    }
+
+    /** Runs {@code r}; what it throws is counted and logged, and costs only connection {@code c}. */
+    private void guarded(Runnable r, AgentConnection c) {
+        try {
+            r.run();
+        } catch (Throwable t) {
+            errors.report("the agent socket", t);
+            if (c != null) c.close("internal error: " + t);
         }
     }
 
@@ -186,22 +238,29 @@ public final class AgentServer implements AutoCloseable {
             try {
                 ch = server.accept();
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "accepting an agent connection failed: " + e.getMessage()
+                refusals.log(Level.WARNING, "accept", () -> "accepting an agent connection failed: " + e.getMessage()
                         + (e.getMessage() != null && e.getMessage().contains("Too many open files")
                         ? " (raise the emperor's open-file limit)" : ""));
                 return;
             }
             if (ch == null) return;
-            if (connections.size() >= MAX_CONNECTIONS) {
-                closeQuietly(ch);
-                continue;
-            }
             try {
                 ch.configureBlocking(false);
-                long[] cred = credentials(ch);
-                Connection c = new Connection(nextId++, ch, cred == null ? -1 : cred[0], cred == null ? -1 : cred[1]);
-                c.key = ch.register(selector, SelectionKey.OP_READ, c);
+                PeerCredentials.Peer peer = credentials.of(ch);
+                long pid = peer == null ? -1 : peer.pid();
+                long uid = peer == null ? -1 : peer.uid();
+                String refusal = slots.admit(uid);
+                if (refusal != null) {
+                    // No error frame: an agent takes a plain close for trouble and retries soon.
+                    closeQuietly(ch);
+                    refusedConnections.incrementAndGet();
+                    refusals.log(Level.WARNING, "cap " + uid, () -> "agent socket: closed a connection from pid "
+                            + pid + " (uid " + uid + ") at once: " + refusal);
+                    continue;
+                }
+                AgentConnection c = new AgentConnection(this, nextId++, ch, pid, uid, slots.trusted(uid));
                 connections.put(c.id, c);
+                c.key = ch.register(selector, SelectionKey.OP_READ, c);
             } catch (IOException e) {
                 closeQuietly(ch);
             }
@@ -213,37 +272,15 @@ public final class AgentServer implements AutoCloseable {
         long now = System.nanoTime() / 1_000_000;
         if (now - lastExpireMs < 1_000) return;
         lastExpireMs = now;
-        for (Connection c : connections.values().toArray(new Connection[0])) {
+        refusals.flush();
+        for (AgentConnection c : connections.values().toArray(new AgentConnection[0])) {
             if (c.closing && now - c.closingMs > 2_000) {
                 c.close(null); // it does not read its error: drop it
-            } else if (c.worker == null && !c.helloSent && now - c.openedMs > HELLO_TIMEOUT_MS) {
+            } else if (!c.accepted && !c.helloSent && now - c.openedMs > HELLO_TIMEOUT_MS) {
                 c.fail("no hello within " + HELLO_TIMEOUT_MS / 1000 + " s");
-            } else if (c.worker == null && c.helloSent && now - c.openedMs > 4 * HELLO_TIMEOUT_MS) {
+            } else if (!c.accepted && c.helloSent && now - c.openedMs > 4 * HELLO_TIMEOUT_MS) {
                 c.fail("the emperor did not recognise this worker in time");
             }
-        }
-    }
-
-    private long[] credentials(SocketChannel ch) {
-        if (fdGetter == null) return null;
-        try {
-            return Posix.peerCredentials((Integer) fdGetter.invoke(ch));
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /**
-     * The JDK hides a channel's file descriptor; SO_PEERCRED needs it for the peer's pid (the
-     * JDK's own SO_PEERCRED option gives only user and group). The jar's manifest exports
-     * sun.nio.ch to us for this one call.
-     */
-    private static Method fdGetter() {
-        try {
-            return Class.forName("sun.nio.ch.SelChImpl").getMethod("getFDVal");
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot read agent peers' pids (" + e + "); only tokens authenticate agents");
-            return null;
         }
     }
 
@@ -256,149 +293,28 @@ public final class AgentServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Connection c : connections.values()) closeQuietly(c.channel);
+        for (AgentConnection c : connections.values()) closeQuietly(c.channel);
+        refusals.flushAll();
         server.close();
         selector.close();
         Files.deleteIfExists(path);
     }
 
-    private static void closeQuietly(SocketChannel ch) {
+    /** Hands {@code in} to the loop with this round's batch. Selector thread. */
+    void emit(Inbound in) {
+        batch.add(in);
+    }
+
+    /** The connection is closed: it leaves the table. Selector thread. */
+    void forget(long id) {
+        connections.remove(id);
+    }
+
+    static void closeQuietly(SocketChannel ch) {
         try {
             ch.close();
         } catch (IOException ignored) {
             // gone either way
-        }
-    }
-
-    /** One peer: its decoder, what is waiting to be sent to it, and who it turned out to be. */
-    private final class Connection {
-        final long id;
-        final SocketChannel channel;
-        final long peerPid;
-        final long peerUid;
-        final long openedMs = System.nanoTime() / 1_000_000;
-        final LineDecoder decoder = LineDecoder.fromWorker();
-        final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
-        final Consumer<Message> sink = this::onMessage;
-        SelectionKey key;
-        WorkerRef worker;
-        boolean helloSent;
-        boolean closing;
-        long closingMs;
-        long windowStartMs = openedMs;
-        int framesInWindow;
-
-        Connection(long id, SocketChannel channel, long peerPid, long peerUid) {
-            this.id = id;
-            this.channel = channel;
-            this.peerPid = peerPid;
-            this.peerUid = peerUid;
-        }
-
-        void read(ByteBuffer buf, ByteBuffer heap) {
-            buf.clear();
-            int n;
-            try {
-                n = channel.read(buf);
-            } catch (IOException e) {
-                close("read failed: " + e.getMessage());
-                return;
-            }
-            if (n < 0) {
-                close("connection closed");
-                return;
-            }
-            buf.flip();
-            heap.clear();
-            heap.put(buf);
-            heap.flip();
-            try {
-                decoder.decode(heap, sink);
-            } catch (ProtocolException e) {
-                fail(e.getMessage());
-            }
-        }
-
-        private void onMessage(Message m) {
-            if (closing) return;
-            long now = System.nanoTime() / 1_000_000;
-            if (now - windowStartMs >= 1_000) {
-                windowStartMs = now;
-                framesInWindow = 0;
-            }
-            if (++framesInWindow > MAX_FRAMES_PER_SECOND) {
-                fail("more than " + MAX_FRAMES_PER_SECOND + " messages a second");
-                return;
-            }
-            if (m instanceof Message.Hello hello) {
-                helloSent = true;
-                interest(0); // not another byte until the loop has decided who this is
-                batch.add(new HelloFrom(id, hello, peerPid, peerUid));
-                return;
-            }
-            if (worker == null) {
-                fail("say hello first");
-                return;
-            }
-            batch.add(new MessageFrom(id, worker, peerPid, m));
-            if (m instanceof Message.Goodbye) close("goodbye");
-        }
-
-        void interest(int ops) {
-            if (key.isValid()) key.interestOps(ops | (output.isEmpty() ? 0 : SelectionKey.OP_WRITE));
-        }
-
-        void send(byte[] frame) {
-            int pending = output.stream().mapToInt(ByteBuffer::remaining).sum();
-            if (pending + frame.length > MAX_PENDING_OUTPUT) {
-                close("peer does not read its replies");
-                return;
-            }
-            output.add(ByteBuffer.wrap(frame));
-            flush();
-        }
-
-        void flush() {
-            try {
-                while (!output.isEmpty()) {
-                    ByteBuffer b = output.peek();
-                    channel.write(b);
-                    if (b.hasRemaining()) break;
-                    output.poll();
-                }
-            } catch (IOException e) {
-                close("write failed: " + e.getMessage());
-                return;
-            }
-            if (output.isEmpty() && closing) {
-                close(null);
-                return;
-            }
-            if (key.isValid()) {
-                int ops = key.interestOps();
-                key.interestOps(output.isEmpty() ? ops & ~SelectionKey.OP_WRITE : ops | SelectionKey.OP_WRITE);
-            }
-        }
-
-        /** Tells the peer why, then closes. */
-        void fail(String why) {
-            if (closing) return;
-            closing = true;
-            closingMs = System.nanoTime() / 1_000_000;
-            LOG.log(Level.WARNING, "agent connection from pid " + peerPid + (worker != null ? " (vassal "
-                    + worker.vassal() + " worker " + worker.worker() + ")" : "") + " refused: " + why);
-            output.add(ByteBuffer.wrap(Frames.encode(new Message.Error(why))));
-            flush();
-            if (worker != null) batch.add(new Closed(id, worker, peerPid, why));
-            worker = null;
-        }
-
-        void close(String why) {
-            if (key != null) key.cancel();
-            closeQuietly(channel);
-            connections.remove(id);
-            if (worker != null && why != null) batch.add(new Closed(id, worker, peerPid, why));
-            worker = null;
         }
     }
 }

@@ -1,75 +1,56 @@
 package dev.emperor.logging;
 
-import java.io.PrintStream;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.logging.Formatter;
-import java.util.logging.Handler;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * One line per event on stderr: {@code 2026-11-25T10:00:00.123Z INFO  vassal web: ...}.
- * Stack traces appear only for internal errors, never for a user's mistake.
+ * The emperor's own log: one line per event on stderr ({@link LogFormat}), written by one
+ * writer thread from a bounded queue ({@link AsyncLogHandler}), so that no caller ever waits
+ * for a slow reader of stderr. Stack traces appear only for internal errors, never for a
+ * user's mistake.
  */
 public final class LogSetup {
-
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
-            .withZone(ZoneOffset.UTC);
 
     private LogSetup() {
     }
 
-    public static void configure(boolean verbose) {
+    /** Installs the handler on the root logger; returns what reports the lines dropped. */
+    public static LogStats configure(boolean verbose) {
+        // Straight to fd 2: System.err's PrintStream lock would be one more place to wait.
+        return configure(verbose, new FileOutputStream(FileDescriptor.err));
+    }
+
+    static LogStats configure(boolean verbose, OutputStream stderr) {
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
         root.setLevel(verbose ? Level.FINE : Level.INFO);
-        Handler handler = new Handler() {
-            private final PrintStream out = System.err;
-
-            @Override
-            public void publish(LogRecord record) {
-                if (!isLoggable(record)) return;
-                out.print(getFormatter().format(record));
-                out.flush();
-            }
-
-            @Override
-            public void flush() {
-                out.flush();
-            }
-
-            @Override
-            public void close() {
-                out.flush();
-            }
-        };
+        AsyncLogHandler handler = new AsyncLogHandler(stderr);
         handler.setLevel(verbose ? Level.FINE : Level.INFO);
-        handler.setFormatter(new Formatter() {
-            @Override
-            public String format(LogRecord r) {
-                StringBuilder sb = new StringBuilder(160);
-                sb.append(TIME.format(Instant.ofEpochMilli(r.getMillis()))).append(' ');
-                sb.append(String.format("%-5s", level(r.getLevel()))).append(' ');
-                sb.append(formatMessage(r)).append('\n');
-                if (r.getThrown() != null) {
-                    var sw = new java.io.StringWriter();
-                    r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
-                    sb.append(sw);
-                }
-                return sb.toString();
-            }
-        });
+        handler.setFormatter(new LogFormat());
         root.addHandler(handler);
+        return new LogStats(handler);
     }
 
-    private static String level(Level l) {
-        if (l.intValue() >= Level.SEVERE.intValue()) return "ERROR";
-        if (l.intValue() >= Level.WARNING.intValue()) return "WARN";
-        if (l.intValue() >= Level.INFO.intValue()) return "INFO";
-        return "DEBUG";
+    /** What the log has lost: for /stats ({@code log_lines_dropped}). */
+    public static final class LogStats {
+        private final AsyncLogHandler handler;
+
+        LogStats(AsyncLogHandler handler) {
+            this.handler = handler;
+        }
+
+        /** Lines dropped since start because stderr could not keep up. */
+        public long droppedLines() {
+            return handler.droppedLines();
+        }
+
+        /** Waits (at most {@code millis}) until every line logged so far is written. */
+        public boolean drain(long millis) {
+            return handler.drain(millis);
+        }
     }
 }

@@ -1,9 +1,14 @@
 package dev.emperor.stats;
 
 import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.emperor.daemon.EmperorSnapshot;
+import dev.emperor.logging.InternalErrors;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
@@ -20,18 +25,31 @@ import java.util.function.Supplier;
  * HTTP on {@code --stats HOST:PORT}: {@code /stats} (JSON), {@code /metrics} (Prometheus
  * text) and {@code /} (a small dashboard). Each request asks the event loop for a fresh
  * snapshot, so what it shows is consistent and the loop's state is never shared.
+ *
+ * <p>Every local user can read it (and whoever reaches HOST:PORT), so it renders the public
+ * document ({@link PublicStats}): no thread dumps, no text from inside an app. The control
+ * socket's {@code status} renders the private one.
  */
 public final class StatsServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("emperor.stats");
+    private static final ObjectWriter JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writer()
+            .without(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
 
     private final HttpServer server;
     private final ExecutorService executor;
     private final Supplier<CompletableFuture<EmperorSnapshot>> snapshots;
     private final MetricRegistry metrics;
+    private final InternalErrors errors;
 
     public StatsServer(InetSocketAddress address, Supplier<CompletableFuture<EmperorSnapshot>> snapshots,
                        MetricRegistry metrics) throws IOException {
+        this(address, snapshots, metrics, new InternalErrors());
+    }
+
+    public StatsServer(InetSocketAddress address, Supplier<CompletableFuture<EmperorSnapshot>> snapshots,
+                       MetricRegistry metrics, InternalErrors errors) throws IOException {
+        this.errors = errors;
         this.snapshots = snapshots;
         this.metrics = metrics;
         this.server = HttpServer.create(address, 64);
@@ -50,30 +68,38 @@ public final class StatsServer implements AutoCloseable {
         return a.getHostString() + ":" + a.getPort();
     }
 
-    private void serve(HttpExchange exchange) throws IOException {
+    private void serve(HttpExchange exchange) {
         try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-                send(exchange, 405, "text/plain", "only GET\n");
-                return;
-            }
-            EmperorSnapshot snapshot;
-            try {
-                snapshot = snapshots.get().get(5, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                send(exchange, 503, "text/plain", "the emperor's event loop did not answer within 5 s\n");
-                return;
-            } catch (Exception e) {
-                send(exchange, 503, "text/plain", "the emperor is shutting down\n");
-                return;
-            }
-            switch (path) {
-                case "/stats", "/stats/" -> sendJson(exchange, snapshot);
-                case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4",
-                        StatsDocument.prometheus(snapshot, metrics));
-                case "/" -> send(exchange, 200, "text/html; charset=utf-8", Dashboard.html(snapshot));
-                default -> send(exchange, 404, "text/plain", "not found; try /stats, /metrics or /\n");
-            }
+            answer(exchange);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "stats client went away: " + e.getMessage());
+        } catch (Throwable t) { // an Error included: counted and logged, never a silent dead thread
+            errors.report("the stats server", t);
+        }
+    }
+
+    private void answer(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+            send(exchange, 405, "text/plain", "only GET\n");
+            return;
+        }
+        EmperorSnapshot snapshot;
+        try {
+            snapshot = snapshots.get().get(5, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            send(exchange, 503, "text/plain", "the emperor's event loop did not answer within 5 s\n");
+            return;
+        } catch (Exception e) {
+            send(exchange, 503, "text/plain", "the emperor is shutting down\n");
+            return;
+        }
+        switch (path) {
+            case "/stats", "/stats/" -> sendJson(exchange, snapshot);
+            case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4",
+                    StatsDocument.prometheus(snapshot, metrics));
+            case "/" -> send(exchange, 200, "text/html; charset=utf-8", Dashboard.html(snapshot));
+            default -> send(exchange, 404, "text/plain", "not found; try /stats, /metrics or /\n");
         }
     }
 
@@ -87,7 +113,8 @@ public final class StatsServer implements AutoCloseable {
         }
         exchange.sendResponseHeaders(200, 0);
         try (OutputStream out = new java.io.BufferedOutputStream(exchange.getResponseBody(), 16 << 10)) {
-            StatsDocument.writeJson(snapshot, metrics, out);
+            JSON.writeValue(out, PublicStats.redact(StatsDocument.json(snapshot, metrics)));
+            out.write('\n');
         }
     }
 

@@ -1,0 +1,49 @@
+package dev.emperor.logging;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.logging.Formatter;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+
+/**
+ * One line per event: {@code 2026-11-25T10:00:00.123Z INFO  vassal web: ...}. The message is
+ * escaped ({@link LogText}): whatever an agent or a file put into it, it stays one line. A
+ * stack trace (internal errors only) follows, each of its lines indented, so that no text in
+ * an exception's message can pass for a log line of its own.
+ */
+final class LogFormat extends Formatter {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    static String timestamp(long epochMillis) {
+        return TIME.format(Instant.ofEpochMilli(epochMillis));
+    }
+
+    @Override
+    public String format(LogRecord r) {
+        StringBuilder sb = new StringBuilder(160);
+        sb.append(timestamp(r.getMillis())).append(' ');
+        sb.append(String.format("%-5s", level(r.getLevel()))).append(' ');
+        sb.append(LogText.escape(formatMessage(r))).append('\n');
+        if (r.getThrown() != null) {
+            StringWriter sw = new StringWriter();
+            r.getThrown().printStackTrace(new PrintWriter(sw));
+            for (String line : sw.toString().split("\n")) {
+                sb.append("    ").append(LogText.escape(line.replace("\t", "    "))).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    static String level(Level l) {
+        if (l.intValue() >= Level.SEVERE.intValue()) return "ERROR";
+        if (l.intValue() >= Level.WARNING.intValue()) return "WARN";
+        if (l.intValue() >= Level.INFO.intValue()) return "INFO";
+        return "DEBUG";
+    }
+}
