@@ -123,12 +123,13 @@ final class RunCommand implements Callable<Integer> {
         StatsServer statsServer = null;
         if (settings.stats().isPresent()) {
             try {
-                statsServer = new StatsServer(settings.stats().get(), emperor::snapshot, metrics);
+                statsServer = new StatsServer(settings.stats().get(), emperor::snapshot, metrics, emperor.handlerErrors());
             } catch (IOException e) {
                 throw new EmperorCommand.UserError("cannot serve stats on " + stats + ": " + e.getMessage(), 2);
             }
         }
-        ControlServer control = new ControlServer(settings.controlSocket(), request -> control(emperor, metrics, request));
+        ControlServer control = new ControlServer(settings.controlSocket(), request -> control(emperor, metrics, request),
+                emperor.handlerErrors());
         Signals.install(emperor);
         LOG.log(Level.INFO, "emperor " + Version.current() + " (pid " + ProcessHandle.current().pid()
                 + ") watching " + String.join(", ", sources) + "; run dir " + dir.path());

@@ -2,6 +2,7 @@ package dev.emperor.daemon;
 
 import dev.emperor.agent.protocol.Message;
 import dev.emperor.heartbeat.AgentServer;
+import dev.emperor.logging.RateLimitedLog;
 import dev.emperor.vassal.Vassal;
 import dev.emperor.vassal.VassalEvent;
 import java.lang.System.Logger.Level;
@@ -9,10 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -33,6 +36,10 @@ final class AgentGate {
     /** The token each live worker slot was given ("vassal/worker" -> token). */
     private final Map<String, String> tokens = new HashMap<>();
     private AgentServer server;
+    /** A flood of bad hellos costs a few lines a minute per uid, not one line each. */
+    private final RateLimitedLog refusals = new RateLimitedLog(LOG);
+    /** The uids workers run as: their agents get the agent socket's reserved slots. */
+    private final Set<Integer> workerUids = new HashSet<>();
 
     /** @param vassals the live vassal of a name, if any */
     AgentGate(Function<String, Optional<Vassal>> vassals) {
@@ -41,6 +48,22 @@ final class AgentGate {
 
     void connect(AgentServer server) {
         this.server = server;
+    }
+
+    /**
+     * {@code uid} runs workers: its agents may use the agent socket's reserve, which a flood
+     * from users who run none cannot take. Called at a spawn whose uid is known and at every
+     * accepted hello.
+     */
+    void trustWorkerUid(long uid) {
+        if (uid >= 0 && uid <= Integer.MAX_VALUE && workerUids.add((int) uid) && server != null) {
+            server.trustUids(Set.copyOf(workerUids));
+        }
+    }
+
+    /** Ends rate-limit windows that are over, so their "suppressed N" lines are written. */
+    void tick() {
+        refusals.flush();
     }
 
     /** A new secret for a worker slot about to be spawned; the previous one stops working. */
@@ -90,15 +113,17 @@ final class AgentGate {
             return;
         }
         Vassal v = vassal.get();
+        trustWorkerUid(h.peerUid());
         long heartbeatMs = v.settings().map(s -> s.heartbeat().toMillis()).orElse(0L);
         server.accept(h.connection(), new AgentServer.WorkerRef(hello.vassal(), hello.worker(), workerPid.getAsLong()),
                 heartbeatMs > 0 ? heartbeatMs : DEFAULT_HEARTBEAT_MS);
         v.handle(new VassalEvent.AgentConnected(hello.worker(), workerPid.getAsLong(), hello.pid(), hello.runtime()));
     }
 
-    /** Every refused hello ends here: logged and answered. (The one place to rate-limit them.) */
+    /** Every refused hello ends here: answered, and logged at most a few times a minute per uid. */
     private void refuse(AgentServer.HelloFrom h, String refusal) {
-        LOG.log(Level.WARNING, "agent socket: refused a hello from pid " + h.peerPid() + ": " + refusal);
+        refusals.log(Level.WARNING, "hello uid " + h.peerUid(), () -> "agent socket: refused a hello from pid "
+                + h.peerPid() + " (uid " + h.peerUid() + "): " + refusal);
         server.reject(h.connection(), refusal);
     }
 

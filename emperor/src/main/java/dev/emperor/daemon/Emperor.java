@@ -13,6 +13,7 @@ import dev.emperor.daemon.EmperorEvent.SweepEscapees;
 import dev.emperor.daemon.EmperorEvent.TakeSnapshot;
 import dev.emperor.daemon.EmperorEvent.VassalStopped;
 import dev.emperor.heartbeat.AgentServer;
+import dev.emperor.logging.InternalErrors;
 import dev.emperor.monitor.DirectoryWatcher;
 import dev.emperor.monitor.TouchReloadWatcher;
 import dev.emperor.vassal.Vassal;
@@ -59,6 +60,8 @@ public final class Emperor {
     private final VassalMetrics metrics;
     private final AgentGate gate;
     private final LoopHost host;
+    /** Errors caught in the agent, control and HTTP threads; with the loop's, internal_errors in /stats. */
+    private final InternalErrors handlerErrors = new InternalErrors();
     private final FdBudget budget;
     private final Reconciler reconciler;
     private final TouchReloadWatcher touchReload;
@@ -127,7 +130,8 @@ public final class Emperor {
         watcher = new DirectoryWatcher(this::fileEvent);
         watcher.start();
         agentJar = AgentJar.install(settings.agentJar());
-        agentServer = new AgentServer(settings.agentSocket(), in -> loop.post(new EmperorEvent.FromAgent(in)));
+        agentServer = new AgentServer(settings.agentSocket(), in -> loop.post(new EmperorEvent.FromAgent(in)),
+                handlerErrors);
         gate.connect(agentServer);
         agentServer.start();
         loop.post(new Rescan(Rescan.Why.START_UP));
@@ -138,6 +142,11 @@ public final class Emperor {
     /** Completes with the process exit code once every vassal has stopped after a shutdown. */
     public CompletableFuture<Integer> exitCode() {
         return exit;
+    }
+
+    /** Where the agent, control and HTTP servers count (and log) what their handlers throw. */
+    public InternalErrors handlerErrors() {
+        return handlerErrors;
     }
 
     public void post(EmperorEvent event) {
@@ -211,6 +220,7 @@ public final class Emperor {
     /** Replaces workers whose resident memory passed their vassal's reload-on-rss. */
     private void checkRss() {
         loop.schedule(RSS_CHECK, new RssCheck());
+        gate.tick();
         if (shuttingDown) return;
         for (Vassal v : reconciler.active()) {
             long limitMb = v.settings().map(s -> s.reload().reloadOnRssMb()).orElse(0L);
@@ -300,7 +310,7 @@ public final class Emperor {
         return new EmperorSnapshot(ProcessHandle.current().pid(), version, startedWall, uptime,
                 settings.sources().stream().map(s -> s.directory().toString()).distinct().toList(),
                 reconciler.statuses(), reconciler.directories(), budget.inUse(), budget.limit(),
-                loop.internalErrors());
+                loop.internalErrors() + handlerErrors.count());
     }
 
     private void shutdown(String reason) {

@@ -86,6 +86,9 @@ final class LoopHost implements VassalHost {
         try {
             long pid = launcher.launch(spec);
             metrics.spawns.inc();
+            // A numeric uid (tyrant mode pins one) is known now; a name is learnt at the agent's hello.
+            spec.limits().uid().filter(u -> u.chars().allMatch(Character::isDigit) && u.length() < 10)
+                    .ifPresent(u -> gate.trustWorkerUid(Long.parseLong(u)));
             return pid;
         } catch (LaunchException e) {
             metrics.spawnFailures.inc();

@@ -23,7 +23,7 @@ class PublicStatsTest {
                 new WorkerStatus.RestartRecord("hung: no heartbeat for 30 s", 5L, DUMP));
         VassalStatus v = new VassalStatus("web", Path.of("/etc/emperor/web.ini"), VassalState.RUNNING, 1, null,
                 "worker 1 killed by SIGKILL", List.of(w), null, 0, null);
-        return new EmperorSnapshot(1, "test", 0, 10, List.of("/etc/emperor"), List.of(v));
+        return new EmperorSnapshot(1, "test", 0, 10, List.of("/etc/emperor"), List.of(v), List.of(), 0, 0L, 0L);
     }
 
     @Test

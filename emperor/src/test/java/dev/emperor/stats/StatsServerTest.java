@@ -26,7 +26,7 @@ class StatsServerTest {
         AtomicBoolean fail = new AtomicBoolean(true);
         StatsServer server = new StatsServer(new InetSocketAddress("127.0.0.1", 0), () -> {
             if (fail.getAndSet(false)) throw new OutOfMemoryError("test: no heap for this snapshot");
-            return CompletableFuture.completedFuture(new EmperorSnapshot(1, "test", 0, 1, List.of("/d"), List.of()));
+            return CompletableFuture.completedFuture(new EmperorSnapshot(1, "test", 0, 1, List.of("/d"), List.of(), List.of(), 0, 0L, 0L));
         }, new MetricRegistry(), errors);
         server.start();
         try {

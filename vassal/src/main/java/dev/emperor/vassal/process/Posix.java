@@ -160,8 +160,6 @@ public final class Posix {
 
         int getgrouplist(String user, int group, int[] groups, IntByReference ngroups);
 
-        int getsockopt(int fd, int level, int option, Pointer value, IntByReference len)
-                throws LastErrorException;
     }
 
     private static final class Holder {
@@ -222,22 +220,6 @@ public final class Posix {
         } catch (LastErrorException e) {
             if (e.getErrorCode() == ESRCH) return false;
             throw new IllegalStateException("killpg(" + pgid + ", " + signal + ") failed: errno " + e.getErrorCode(), e);
-        }
-    }
-
-    /**
-     * The credentials of the process at the other end of a connected Unix socket
-     * (SO_PEERCRED), as {@code {pid, uid, gid}}, or null when the kernel will not say.
-     */
-    public static long[] peerCredentials(int fd) {
-        Memory ucred = new Memory(12);
-        IntByReference len = new IntByReference(12);
-        try {
-            Holder.LIBC.getsockopt(fd, 1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, ucred, len);
-            return new long[] {ucred.getInt(0), Integer.toUnsignedLong(ucred.getInt(4)),
-                    Integer.toUnsignedLong(ucred.getInt(8))};
-        } catch (LastErrorException e) {
-            return null;
         }
     }
 
