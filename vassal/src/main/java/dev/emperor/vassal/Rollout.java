@@ -80,6 +80,22 @@ final class Rollout {
         startAll(why);
     }
 
+    /**
+     * A fresh start out of {@code failed} or {@code invalid}: no failure, no streak; every
+     * worker starts with {@code next} now ({@code why}), or, while a failed vassal's last workers
+     * are still stopping, once they are gone (reloading meanwhile, {@code waitWhy}).
+     */
+    void restart(VassalSettings next, String why, String waitWhy) {
+        failure = null;
+        resetFailures();
+        if (pool.hasLiveWorkers()) {
+            pending = next;
+            vassal.moveTo(RELOADING, waitWhy);
+            return;
+        }
+        start(next, why);
+    }
+
     /** Starts every worker with the current settings (preload first when it is set). */
     void startAll(String why) {
         restartDelay = Duration.ZERO;
@@ -148,11 +164,6 @@ final class Rollout {
         } else {
             finish();
         }
-    }
-
-    /** Starts {@code next} once the last workers are gone (a failed vassal's restart). */
-    void startWhenStopped(VassalSettings next) {
-        pending = next;
     }
 
     /** A newer file arrived during the reload in progress: it wins. */
@@ -277,11 +288,6 @@ final class Rollout {
         pool.resetFastFailures();
     }
 
-    /** A fresh start out of {@code failed} (or {@code invalid}): as {@link #resetFailures}, and not failed. */
-    void recover() {
-        failure = null;
-        resetFailures();
-    }
 
     /** Drops any reload in progress and the vassal's retry (stopping, or giving up). */
     void abandon() {

@@ -2,7 +2,6 @@ package dev.emperor.vassal;
 
 import static dev.emperor.vassal.VassalState.FAILED;
 import static dev.emperor.vassal.VassalState.INVALID;
-import static dev.emperor.vassal.VassalState.RELOADING;
 import static dev.emperor.vassal.VassalState.RUNNING;
 import static dev.emperor.vassal.VassalState.STOPPED;
 import static dev.emperor.vassal.VassalState.STOPPING;
@@ -140,13 +139,8 @@ public final class Vassal {
         switch (state) {
             case INVALID, FAILED -> {
                 fileError = null;
-                rollout.recover();
-                if (pool.hasLiveWorkers()) { // a failed vassal's last workers are still stopping
-                    rollout.startWhenStopped(next);
-                    moveTo(RELOADING, "file changed");
-                    return;
-                }
-                rollout.start(next, announced ? (state == FAILED ? "file changed" : "file fixed") : "new vassal");
+                String why = announced ? (state == FAILED ? "file changed" : "file fixed") : "new vassal";
+                rollout.restart(next, why, "file changed");
             }
             case STARTING, RUNNING, BACKOFF -> {
                 fileError = null;
@@ -206,15 +200,7 @@ public final class Vassal {
     private void onReload(String reason) {
         switch (state) {
             case INVALID -> log(Level.WARNING, "not reloaded: the file is invalid (" + fileError + ")");
-            case FAILED -> {
-                rollout.recover();
-                if (pool.hasLiveWorkers()) { // its last workers are still stopping
-                    rollout.startWhenStopped(rollout.settings());
-                    moveTo(RELOADING, reason);
-                    return;
-                }
-                rollout.startAll(reason);
-            }
+            case FAILED -> rollout.restart(rollout.settings(), reason, reason);
             case STARTING, RUNNING, BACKOFF -> {
                 rollout.resetFailures();
                 if (rollout.settings().reload().reloadSignal().isPresent()) {
