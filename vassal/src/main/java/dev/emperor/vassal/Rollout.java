@@ -16,7 +16,7 @@ import java.time.Duration;
  * they do: starting every worker (the {@code preload} command first when it is set), the
  * all-at-once reload (the old workers stop, then the new settings start, after the throttle
  * delay for a crash restart), the chain reload (one slot at a time, the next once the new one
- * is ready), a {@code reload-signal}, and the whole vassal's throttled restart after fast
+ * is ready), a {@code reload-signal}, the whole vassal's throttled restart after fast
  * failures ({@code master = false}, or preload), and giving up ({@code failed}) after
  * {@code max-fast-failures} in a row. When each happens is decided in {@link Vassal}'s
  * (state, event) handlers; this class carries it out.
@@ -74,12 +74,6 @@ final class Rollout {
 
     // ---- starting ---------------------------------------------------------------------------
 
-    /** Starts every worker with {@code next}. */
-    void start(VassalSettings next, String why) {
-        settings = next;
-        startAll(why);
-    }
-
     /**
      * A fresh start out of {@code failed} or {@code invalid}: no failure, no streak; every
      * worker starts with {@code next} now ({@code why}), or, while a failed vassal's last workers
@@ -93,7 +87,8 @@ final class Rollout {
             vassal.moveTo(RELOADING, waitWhy);
             return;
         }
-        start(next, why);
+        settings = next;
+        startAll(why);
     }
 
     /** Starts every worker with the current settings (preload first when it is set). */
