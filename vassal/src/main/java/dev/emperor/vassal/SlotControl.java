@@ -1,0 +1,152 @@
+package dev.emperor.vassal;
+
+import dev.emperor.vassal.VassalEvent.BackoffElapsed;
+import dev.emperor.vassal.VassalEvent.StopDeadline;
+import dev.emperor.vassal.VassalEvent.WorkerReady;
+import dev.emperor.vassal.process.LaunchException;
+import dev.emperor.vassal.process.LogTarget;
+import dev.emperor.vassal.process.Signal;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+
+/**
+ * What is done to one slot's process, with the timers that go with it: spawning it (and
+ * arming its readiness timer or heartbeat deadline), backing the slot off after a fast
+ * failure, respawning a worker that died, stopping it (with its reload-mercy deadline),
+ * replacing it, killing one that ignored its stop signal. Which slot, and when, is decided in
+ * {@link Vassal}; a streak of fast failures that reaches {@code max-fast-failures} is handed to
+ * the {@link FailureLimit} to give up.
+ */
+final class SlotControl {
+
+    private static final System.Logger LOG = System.getLogger("emperor.vassal");
+
+    private final Vassal vassal;
+    private final VassalHost host;
+    private final VassalDefaults defaults;
+    private final SlotLauncher launcher;
+    private final WorkerWatchdog watchdog;
+    private final FailureLimit limit;
+
+    /** Numbers the vassal's timers; a timer whose generation is no longer current is stale. */
+    private long generation;
+    /** The log the newest process writes to (null before the first spawn). */
+    private LogTarget log;
+
+    /** Where a streak of fast failures is judged: the vassal gives up at its limit. */
+    @FunctionalInterface
+    interface FailureLimit {
+        /** Gives up if {@code failures} in a row are too many; true if it did. */
+        boolean giveUpIfTooMany(int failures, String last);
+    }
+
+    SlotControl(Vassal vassal, VassalHost host, VassalDefaults defaults, SlotLauncher launcher,
+                WorkerWatchdog watchdog, FailureLimit limit) {
+        this.vassal = vassal;
+        this.host = host;
+        this.defaults = defaults;
+        this.launcher = launcher;
+        this.watchdog = watchdog;
+        this.limit = limit;
+    }
+
+    long nextGeneration() {
+        return ++generation;
+    }
+
+    /** Whether {@code gen} is still the newest timer generation (no timer was armed since). */
+    boolean isLatest(long gen) {
+        return gen == generation;
+    }
+
+    /** The log the newest process writes to, or null. */
+    LogTarget log() {
+        return log;
+    }
+
+    /** Starts a process in worker slot {@code w}; a launch that fails puts the slot in backoff. */
+    void spawn(WorkerSlot w, VassalSettings s) {
+        try {
+            launch(w, s);
+        } catch (LaunchException e) {
+            backoff(w, "could not be started: " + e.getMessage());
+        }
+    }
+
+    /** Starts a process in {@code w}; for a worker, arms what tells when it is ready. */
+    void launch(WorkerSlot w, VassalSettings s) throws LaunchException {
+        log = launcher.logFor(s);
+        launcher.launch(w, s, log);
+        if (w.id != WorkerSlot.PRELOAD) {
+            if (s.heartbeat().isPositive()) {
+                // Ready at the first heartbeat; a slow start is not a hang (heartbeat-grace).
+                watchdog.armHeartbeatDeadline(w, s.heartbeatGrace());
+            } else {
+                w.readyTimer = host.schedule(vassal, s.readyAfter(), new WorkerReady(w.id, w.pid));
+            }
+        }
+        log(Level.INFO, w.label() + " started (pid " + w.pid + ")");
+    }
+
+    /** Puts a slot in backoff; returns true if the vassal gave up instead. */
+    boolean backoff(WorkerSlot w, String why) {
+        w.fastFailures++;
+        if (limit.giveUpIfTooMany(w.fastFailures, w.label() + " " + why)) return true;
+        Duration delay = defaults.throttle().delay(w.fastFailures);
+        w.state = WorkerState.BACKOFF;
+        w.backoffGeneration = ++generation;
+        w.backoffTimer = host.schedule(vassal, delay, new BackoffElapsed(w.id, w.backoffGeneration));
+        log(Level.WARNING, w.label() + " " + why + "; next try in " + WorkerHealth.seconds(delay.toMillis())
+                + " (fast failure " + w.fastFailures + " in a row)");
+        return false;
+    }
+
+    /**
+     * A worker died unasked ({@code master = true}): respawn its slot, or back it off if it
+     * died before it was ready. Returns true if the vassal gave up instead.
+     */
+    boolean respawn(WorkerPool.Ended x, VassalSettings s) {
+        WorkerSlot w = x.slot();
+        if (!w.ready) return backoff(w, x.afterStart());
+        w.fastFailures = 0;
+        log(Level.WARNING, w.label() + " (pid " + x.pid() + ") " + x.how() + " after "
+                + WorkerHealth.seconds(x.upMs()) + "; respawning it");
+        spawn(w, s);
+        return false;
+    }
+
+    void stopWorker(WorkerSlot w, boolean replace) {
+        w.readyTimer.cancel();
+        w.heartbeatDeadline.cancel();
+        w.deadlineDueMono = 0;
+        w.state = WorkerState.STOPPING;
+        w.replace = replace;
+        host.signalGroup(w.pid, w.settings.stopSignal());
+        w.stopTimer = host.schedule(vassal, w.settings.reloadMercy(), new StopDeadline(w.id, w.pid));
+    }
+
+    /** Stops {@code w} to start it again at its exit (it grew past reload-on-rss, or an operator asked). */
+    void replace(WorkerSlot w, String reason) {
+        log(Level.WARNING, w.label() + " (pid " + w.pid + ") " + reason + "; replacing it gracefully");
+        w.replacements++;
+        stopWorker(w, true);
+    }
+
+    /** {@code w} ignored its stop signal past reload-mercy: SIGKILL for its process group. */
+    void killUnstopped(WorkerSlot w) {
+        log(Level.WARNING, w.label() + " (pid " + w.pid + ") did not stop within reload-mercy ("
+                + WorkerHealth.seconds(w.settings.reloadMercy().toMillis())
+                + "); sending SIGKILL to its process group");
+        host.signalGroup(w.pid, Signal.KILL);
+    }
+
+    void markReady(WorkerSlot w) {
+        w.state = WorkerState.RUNNING;
+        w.ready = true;
+        w.fastFailures = 0;
+    }
+
+    private void log(Level level, String message) {
+        LOG.log(level, "vassal " + vassal.name() + ": " + message);
+    }
+}
