@@ -110,6 +110,10 @@ class SharedHostSafetyTest extends EmperorTestBase {
         e.awaitState("app", "running");
         long pid = e.pids("app").get(0);
         await().atMost(SOON).until(() -> cmdline(pid).equals("sleep\0" + marker + "\0"));
+        // The resolved program stays visible in /stats, and it is the file the process runs.
+        String program = e.vassal("app").orElseThrow().path("workers").path(0).path("program").asText();
+        assertThat(program).startsWith("/").endsWith("/sleep");
+        assertThat(Path.of("/proc/" + pid + "/exe").toRealPath()).isEqualTo(Path.of(program).toRealPath());
     }
 
     @Test

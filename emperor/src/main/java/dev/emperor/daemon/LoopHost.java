@@ -82,14 +82,14 @@ final class LoopHost implements VassalHost {
     }
 
     @Override
-    public long launch(LaunchSpec spec) throws LaunchException {
+    public WorkerLauncher.Launched launch(LaunchSpec spec) throws LaunchException {
         try {
-            long pid = launcher.launch(spec);
+            WorkerLauncher.Launched launched = launcher.start(spec);
             metrics.spawns.inc();
             // A numeric uid (tyrant mode pins one) is known now; a name is learnt at the agent's hello.
             spec.limits().uid().filter(u -> u.chars().allMatch(Character::isDigit) && u.length() < 10)
                     .ifPresent(u -> gate.trustWorkerUid(Long.parseLong(u)));
-            return pid;
+            return launched;
         } catch (LaunchException e) {
             metrics.spawnFailures.inc();
             throw e;

@@ -8,6 +8,7 @@ import dev.emperor.monitor.DirectoryStatus;
 import dev.emperor.monitor.VassalFile;
 import dev.emperor.monitor.VassalSource;
 import dev.emperor.trust.FileTrust;
+import dev.emperor.trust.TrustVerdict;
 import dev.emperor.trust.TrustedLoad;
 import dev.emperor.vassal.Vassal;
 import dev.emperor.vassal.VassalDefaults;
@@ -75,6 +76,8 @@ final class Reconciler {
     private final Map<String, Held> held = new TreeMap<>();
     private final Map<Path, DirState> dirs = new LinkedHashMap<>();
     private final Set<Path> conflictsLogged = new HashSet<>();
+    /** The last trust verdict on each directory, so that a change (a chmod 777) is logged once. */
+    private final Map<Path, TrustVerdict> dirVerdicts = new HashMap<>();
     private boolean retryPending;
     private boolean stopping;
 
@@ -143,6 +146,7 @@ final class Reconciler {
                 continue;
             }
             listed(dir);
+            judge(dir);
             for (VassalFile f : files) {
                 VassalFile first = found.putIfAbsent(f.name(), f);
                 if (first != null && !first.path().equals(f.path()) && conflictsLogged.add(f.path())) {
@@ -202,6 +206,23 @@ final class Reconciler {
             LOG.log(Level.ERROR, "vassal " + file.name() + ": invalid: "
                     + String.join("; ", e.errors().stream().map(Object::toString).toList()));
             return new VassalEvent.ConfigInvalid(e.publicText());
+        }
+    }
+
+    /**
+     * Warns when who may write a vassals directory changed since the last scan. The files in
+     * it are judged one by one as they are read (a file in a directory others may write is
+     * refused in strict mode), so this only tells the operator, once per change.
+     */
+    private void judge(Path dir) {
+        TrustVerdict verdict = trust.checkDirectory(dir);
+        TrustVerdict before = dirVerdicts.put(dir, verdict);
+        if (before == null || before.problems().equals(verdict.problems())) return;
+        if (verdict.problems().isEmpty()) {
+            LOG.log(Level.INFO, "vassal directory " + dir + " is trusted again");
+        } else {
+            verdict.problems().forEach(p -> LOG.log(Level.WARNING, "vassal directory " + dir + ": " + p
+                    + (verdict.usable() ? "" : "; files in it are refused until this is fixed")));
         }
     }
 

@@ -68,6 +68,7 @@ public final class StatsDocument {
                 ObjectNode wo = workers.addObject();
                 wo.put("id", w.id());
                 wo.put("pid", w.pid());
+                wo.put("program", w.program());
                 wo.put("state", w.state().label());
                 wo.put("started_at_ms", w.startedAtMs());
                 wo.put("heartbeat_age_ms", w.heartbeatAgeMs()); // null until a first heartbeat

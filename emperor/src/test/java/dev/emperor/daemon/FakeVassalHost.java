@@ -6,6 +6,7 @@ import dev.emperor.vassal.VassalEvent;
 import dev.emperor.vassal.VassalHost;
 import dev.emperor.vassal.VassalState;
 import dev.emperor.vassal.process.LaunchSpec;
+import dev.emperor.vassal.process.WorkerLauncher;
 import dev.emperor.vassal.process.LogTarget;
 import dev.emperor.vassal.process.Signal;
 import java.nio.file.Path;
@@ -43,10 +44,10 @@ final class FakeVassalHost implements VassalHost {
     }
 
     @Override
-    public long launch(LaunchSpec spec) {
+    public WorkerLauncher.Launched launch(LaunchSpec spec) {
         long pid = nextPid++;
         launches.add(new Launch(spec.environment().get("EMPEROR_VASSAL"), spec, pid));
-        return pid;
+        return new WorkerLauncher.Launched(pid, Path.of("/usr/bin", spec.argv().get(0)));
     }
 
     @Override

@@ -20,7 +20,7 @@ class PublicStatsTest {
     private static EmperorSnapshot snapshot() {
         WorkerStatus w = new WorkerStatus(1, 1234L, WorkerState.RUNNING, 1L, 1, "killed by SIGKILL", 800L, 1234L,
                 "ok", Map.of("jvm.thread.count", 12), null,
-                new WorkerStatus.RestartRecord("hung: no heartbeat for 30 s", 5L, DUMP));
+                new WorkerStatus.RestartRecord("hung: no heartbeat for 30 s", 5L, DUMP), "/usr/bin/java");
         VassalStatus v = new VassalStatus("web", Path.of("/etc/emperor/web.ini"), VassalState.RUNNING, 1, null,
                 "worker 1 killed by SIGKILL", List.of(w), null, 0, null);
         return new EmperorSnapshot(1, "test", 0, 10, List.of("/etc/emperor"), List.of(v), List.of(), 0, 0L, 0L);

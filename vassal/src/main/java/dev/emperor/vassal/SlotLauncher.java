@@ -3,6 +3,7 @@ package dev.emperor.vassal;
 import dev.emperor.vassal.process.LaunchException;
 import dev.emperor.vassal.process.LaunchSpec;
 import dev.emperor.vassal.process.LogTarget;
+import dev.emperor.vassal.process.WorkerLauncher;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +49,10 @@ final class SlotLauncher {
         List<String> argv = w.id == WorkerSlot.PRELOAD ? s.reload().preload().orElseThrow() : s.argv();
         w.settings = s;
         try {
-            w.pid = host.launch(new LaunchSpec(argv, env, s.directory(), log, "[" + w.label() + "] ", s.limits()));
+            WorkerLauncher.Launched launched = host.launch(new LaunchSpec(argv, env, s.directory(), log,
+                    "[" + w.label() + "] ", s.limits()));
+            w.pid = launched.pid();
+            w.program = launched.program();
         } catch (LaunchException e) {
             w.pid = 0;
             w.launchError = "cannot start " + w.label() + ": " + e.getMessage();

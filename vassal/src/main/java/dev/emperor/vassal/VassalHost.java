@@ -2,6 +2,7 @@ package dev.emperor.vassal;
 
 import dev.emperor.vassal.process.LaunchException;
 import dev.emperor.vassal.process.LaunchSpec;
+import dev.emperor.vassal.process.WorkerLauncher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -17,8 +18,11 @@ public interface VassalHost {
     /** Delivers {@code event} to {@code vassal} after {@code delay}. */
     Cancellable schedule(Vassal vassal, Duration delay, VassalEvent event);
 
-    /** Starts a worker process and returns its pid. Called on the owner's long-lived thread. */
-    long launch(LaunchSpec spec) throws LaunchException;
+    /**
+     * Starts a worker process: its pid and the program file that runs (argv[0] stays the
+     * word as written). Called on the owner's long-lived thread.
+     */
+    WorkerLauncher.Launched launch(LaunchSpec spec) throws LaunchException;
 
     /** Delivers a {@link VassalEvent.WorkerExited} to {@code vassal} when process {@code pid} ends. */
     void watchExit(Vassal vassal, int workerId, long pid);

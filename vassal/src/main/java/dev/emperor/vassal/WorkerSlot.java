@@ -14,6 +14,8 @@ final class WorkerSlot {
     final int id;
     /** The live process, 0 when none. */
     long pid;
+    /** The program file the process runs (its command resolved on PATH), for /stats. */
+    java.nio.file.Path program;
     VassalSettings settings;
     WorkerState state = WorkerState.STOPPED;
     boolean ready;
@@ -73,6 +75,7 @@ final class WorkerSlot {
         Long age = alive && health.beats > 0 ? nowMono - health.lastBeatMono : null;
         return new WorkerStatus(id, alive ? pid : null, state, alive ? startedWall : null, restarts, lastExit, age,
                 alive && health.agentPid > 0 ? health.agentPid : null, alive ? health.label(settings) : null,
-                alive ? health.telemetry : java.util.Map.of(), alive ? health.diagnosis : null, lastRestart);
+                alive ? health.telemetry : java.util.Map.of(), alive ? health.diagnosis : null, lastRestart,
+                alive && program != null ? program.toString() : null);
     }
 }

@@ -13,10 +13,12 @@ import java.util.Map;
  *                    (never reported)
  * @param diagnosis   why the worker is not reporting, in an operator's words, or null
  * @param lastRestart why the last unplanned restart of this slot happened, with evidence
+ * @param program     the program file the worker runs (the command's first word resolved on
+ *                    PATH; its argv[0] is the word as written), or null
  */
 public record WorkerStatus(int id, Long pid, WorkerState state, Long startedAtMs, int restarts, String lastExit,
                            Long heartbeatAgeMs, Long agentPid, String health, Map<String, Number> telemetry,
-                           String diagnosis, RestartRecord lastRestart) {
+                           String diagnosis, RestartRecord lastRestart, String program) {
 
     /** {@code telemetry} must be unmodifiable: it is shared, not copied (one per heartbeat is enough). */
     public WorkerStatus {

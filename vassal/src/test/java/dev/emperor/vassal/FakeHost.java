@@ -2,6 +2,7 @@ package dev.emperor.vassal;
 
 import dev.emperor.vassal.process.LaunchException;
 import dev.emperor.vassal.process.LaunchSpec;
+import dev.emperor.vassal.process.WorkerLauncher;
 import dev.emperor.vassal.process.Signal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,13 +86,13 @@ final class FakeHost implements VassalHost {
     }
 
     @Override
-    public long launch(LaunchSpec spec) throws LaunchException {
+    public WorkerLauncher.Launched launch(LaunchSpec spec) throws LaunchException {
         if (!failures.isEmpty()) {
             throw new LaunchException(failures.removeFirst());
         }
         long pid = nextPid++;
         launches.add(new Launch(spec, pid));
-        return pid;
+        return new WorkerLauncher.Launched(pid, Path.of("/usr/bin", spec.argv().get(0)));
     }
 
     @Override
