@@ -158,7 +158,14 @@ public final class WorkerLauncher implements AutoCloseable {
         // The log is opened (by the output writer, when the first line comes) as the vassal's
         // user, unless it lies in the emperor's own log directory, which only the emperor can write.
         Path logDir = spec.log().file().getParent();
-        spec.log().bind(logOpener, privateLogDir.equals(logDir) ? LogOpener.Owner.EMPEROR : logOwner);
+        boolean privateLog = privateLogDir.equals(logDir);
+        String ownLog = spec.environment().getOrDefault("EMPEROR_VASSAL", "") + ".log";
+        if (privateLog && !spec.log().file().getFileName().toString().equals(ownLog)) {
+            // Opened as the emperor, another name there would let a tenant write into another vassal's log.
+            throw new LaunchException("logto " + spec.log().file() + ": the emperor's own log directory holds only"
+                    + " each vassal's default log (" + ownLog + "); leave logto out, or name a file elsewhere");
+        }
+        spec.log().bind(logOpener, privateLog ? LogOpener.Owner.EMPEROR : logOwner);
         OutputPump.PendingOutput output = pump.prepare();
         int pid;
         try {

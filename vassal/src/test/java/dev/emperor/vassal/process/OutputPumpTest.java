@@ -41,11 +41,19 @@ class OutputPumpTest {
 
     /** Runs {@code sh -c script} as a worker and returns a future of its exit code. */
     private CompletableFuture<ExitStatus> run(LogTarget target, String prefix, String script) throws Exception {
-        long pid = launcher.launch(new LaunchSpec(List.of("sh", "-c", script), Map.of("PATH", "/usr/bin:/bin"), tmp,
-                target, prefix, ProcessLimits.NONE));
+        long pid = launcher.launch(new LaunchSpec(List.of("sh", "-c", script), Map.of("PATH", "/usr/bin:/bin", "EMPEROR_VASSAL", "app"),
+                tmp, target, prefix, ProcessLimits.NONE));
         CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
         reaper.watch(pid, (p, code) -> exit.complete(code));
         return exit;
+    }
+
+    @Test
+    void theEmperorsOwnLogDirectoryHoldsOnlyEachVassalsDefaultLog() {
+        // Logs there are opened as the emperor: another vassal's name would let a tenant's `logto` write into it.
+        LogTarget other = new LogTarget(tmp.resolve("logs/web.log"), 0, 1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> run(other, "[worker 1] ", "true"))
+                .isInstanceOf(LaunchException.class).hasMessageContaining("app.log");
     }
 
     @Test
