@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -74,7 +73,7 @@ class HostileLocalUserTest extends EmperorTestBase {
             time.sleep(float(sys.argv[1]))
             """;
 
-    private String user;
+    private TenantAccount user;
     private Process flood;
 
     @AfterEach
@@ -82,21 +81,19 @@ class HostileLocalUserTest extends EmperorTestBase {
         if (flood != null) {
             flood.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        if (user != null) new ProcessBuilder("userdel", user).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+        if (user != null) user.close();
     }
 
     @Test
     void aFloodFromAUserWithoutWorkersNeitherGrowsTheEmperorNorKeepsARealAgentOut() throws Exception {
-        assumeTrue(isRoot(), "needs root: the flood runs as a system user created for the test");
         assumeTrue(Files.isExecutable(PYTHON), "needs /usr/bin/python3 for the flooding client");
-        user = "emp-e2e-" + ThreadLocalRandom.current().nextInt(10_000, 99_999);
-        run("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user);
+        user = TenantAccount.create(); // skips without root: the flood runs as a system user made for the test
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
         Path script = Files.writeString(tmp.resolve("flood.py"), FLOOD);
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
 
         EmperorProcess emperor = emperor();
-        flood = new ProcessBuilder("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups",
+        flood = new ProcessBuilder("setpriv", "--reuid=" + user.name(), "--regid=" + user.name(), "--clear-groups",
                 PYTHON.toString(), script.toString(), emperor.runDir().resolve("agent.sock").toString(), "1000")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("flood.out").toFile()).start();
         long floodStart = System.nanoTime();
@@ -118,7 +115,7 @@ class HostileLocalUserTest extends EmperorTestBase {
         assertThat(flood.isAlive()).as("the flood was still running").isTrue();
         assertThat(liveHeapKb(emperor.pid())).as("live heap in kB under the flood").isLessThan(32 * 1024);
         // A flood costs a few log lines a minute, not one per connection.
-        String uid = uid(user);
+        String uid = Integer.toString(user.uid());
         long refusalLines = emperor.log().lines().filter(l -> l.contains("(uid " + uid + ")")).count();
         assertThat(refusalLines).isLessThanOrEqualTo(4);
     }
@@ -174,10 +171,6 @@ class HostileLocalUserTest extends EmperorTestBase {
         }
     }
 
-    private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
-    }
-
     /** The emperor's heap in use right after a full collection (jcmd, as root attaching to root). */
     private static long liveHeapKb(long pid) throws Exception {
         Path jcmd = EmperorProcess.javaBinary().resolveSibling("jcmd");
@@ -199,18 +192,5 @@ class HostileLocalUserTest extends EmperorTestBase {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return out;
-    }
-
-    private static String uid(String user) throws Exception {
-        Process p = new ProcessBuilder("id", "-u", user).start();
-        p.waitFor(10, TimeUnit.SECONDS);
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    }
-
-    private static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).inheritIO().start();
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed");
-        }
     }
 }

@@ -23,15 +23,24 @@ record TenantAccount(String name, int uid) implements AutoCloseable {
     static TenantAccount create() throws IOException, InterruptedException {
         assumeTrue(root(), "needs root to create a tenant account (useradd --system); skipped");
         String name = "emp-e" + ThreadLocalRandom.current().nextInt(100_000, 999_999);
-        run("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name);
+        run("useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", name);
         Process id = new ProcessBuilder("id", "-u", name).start();
         int uid = Integer.parseInt(new String(id.getInputStream().readAllBytes()).strip());
         return new TenantAccount(name, uid);
     }
 
-    /** {@code path} (and all below it) now belongs to the tenant. */
-    void owns(Path path) throws IOException, InterruptedException {
+    /** {@code path} (and all below it; a symlink itself, not its target) now belongs to the tenant. */
+    Path owns(Path path) throws IOException, InterruptedException {
         run("chown", "-hR", name + ":", path.toString());
+        return path;
+    }
+
+    /** The real uid of a running process, from /proc. */
+    static int uidOf(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("Uid:")) return Integer.parseInt(line.split("\\s+")[1]);
+        }
+        throw new IOException("no Uid line for pid " + pid);
     }
 
     /** Lets others pass through {@code dir} and its parents up to /tmp (JUnit makes its temp dirs 0700). */

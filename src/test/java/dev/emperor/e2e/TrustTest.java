@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
  */
 class TrustTest extends EmperorTestBase {
 
-    private static LocalUser mallory;
+    private static TenantAccount mallory;
 
     @BeforeAll
     static void createUser() throws Exception {
-        mallory = LocalUser.create();
+        mallory = TenantAccount.create();
     }
 
     @AfterAll
@@ -46,7 +46,7 @@ class TrustTest extends EmperorTestBase {
         JsonNode v = emperor.awaitState("evil", "invalid");
         assertThat(v.path("error").asText()).contains(evil.toString()).doesNotContain("uid");
         assertThat(Processes.withMarker(marker)).isEmpty();
-        assertThat(emperor.log()).contains("chown root " + evil).contains(mallory.name);
+        assertThat(emperor.log()).contains("chown root " + evil).contains(mallory.name());
     }
 
     @Test
@@ -65,7 +65,7 @@ class TrustTest extends EmperorTestBase {
         assertThat(roots.path("error").asText()).contains(vassals.resolve("rootkey.json") + ":1")
                 .doesNotContain("SECRET");
         assertThat(emperor.get("/stats")).doesNotContain("SECRET");
-        assertThat(emperor.log()).contains(mallory.name + " (uid " + mallory.uid + ") may not read " + key);
+        assertThat(emperor.log()).contains(mallory.name() + " (uid " + mallory.uid() + ") may not read " + key);
     }
 
     @Test
@@ -82,16 +82,16 @@ class TrustTest extends EmperorTestBase {
         dropAs(mallory, "mine.ini", "[vassal]\ncommand = sleep " + marker + "\n");
         emperor.awaitState("mine", "running");
         long pid = emperor.pids("mine").get(0);
-        assertThat(LocalUser.uidOf(pid)).isEqualTo(mallory.uid);
+        assertThat(TenantAccount.uidOf(pid)).isEqualTo(mallory.uid());
 
         Path root = dropAs(mallory, "root.ini", "[vassal]\ncommand = sleep " + marker + "\nuid = root\n");
         JsonNode refused = emperor.awaitState("root", "invalid");
         assertThat(refused.path("error").asText()).contains(root + ":3");
-        for (ProcessHandle p : Processes.withMarker(marker)) assertThat(LocalUser.uidOf(p.pid())).isNotZero();
+        for (ProcessHandle p : Processes.withMarker(marker)) assertThat(TenantAccount.uidOf(p.pid())).isNotZero();
     }
 
     /** A vassal file that is {@code user}'s from the moment it appears (written hidden, given away, renamed). */
-    private Path dropAs(LocalUser user, String fileName, String content) throws IOException {
+    private Path dropAs(TenantAccount user, String fileName, String content) throws Exception {
         Path part = vassals.resolve("." + fileName + ".part");
         Files.writeString(part, content);
         user.owns(part);

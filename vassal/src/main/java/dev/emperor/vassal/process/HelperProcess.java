@@ -1,5 +1,6 @@
 package dev.emperor.vassal.process;
 
+import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
@@ -12,6 +13,52 @@ final class HelperProcess {
     static final int SOCKET_FD = 3;
 
     private HelperProcess() {
+    }
+
+    /** A running helper: its pid and the emperor's end of its socket. */
+    record Connection(int pid, int socket) {
+    }
+
+    /**
+     * Starts a helper on one end of a new socket pair and returns it with the other end, on
+     * which sends and receives time out after {@code timeoutSeconds}.
+     */
+    static Connection start(SpawnerImage image, long timeoutSeconds, String... args) throws LaunchException {
+        int[] pair = new int[2];
+        LibC c = Posix.libc();
+        try {
+            c.socketpair(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0, pair);
+        } catch (LastErrorException e) {
+            throw new LaunchException("cannot start " + args[0] + ": socketpair: " + c.strerror(e.getErrorCode())
+                    + (e.getErrorCode() == Posix.EMFILE || e.getErrorCode() == Posix.ENFILE
+                            ? " (too many open files: raise the emperor's limit-nofile)" : ""));
+        }
+        try {
+            long[] timeout = {timeoutSeconds, 0};
+            c.setsockopt(pair[0], Posix.SOL_SOCKET, Posix.SO_RCVTIMEO, timeout, 16);
+            c.setsockopt(pair[0], Posix.SOL_SOCKET, Posix.SO_SNDTIMEO, timeout, 16);
+            return new Connection(spawn(image, pair[1], args), pair[0]);
+        } catch (LastErrorException e) {
+            Posix.closeQuietly(pair[0]);
+            throw new LaunchException("cannot set up the socket of " + args[0] + ": " + c.strerror(e.getErrorCode()));
+        } catch (LaunchException e) {
+            Posix.closeQuietly(pair[0]);
+            throw e;
+        } finally {
+            Posix.closeQuietly(pair[1]);
+        }
+    }
+
+    /** Closes the socket (a live helper exits at end of file), kills what is left of it and reaps it. */
+    static void stop(Connection helper) {
+        Posix.closeQuietly(helper.socket());
+        Posix.kill(helper.pid(), Signal.KILL);
+        try {
+            Posix.libc().waitpid(helper.pid(), new IntByReference(), 0);
+        } catch (LastErrorException e) {
+            System.getLogger("emperor").log(System.Logger.Level.DEBUG, "waitpid(" + helper.pid() + "): errno "
+                    + e.getErrorCode());
+        }
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.emperor.vassal.process;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import com.sun.jna.ptr.IntByReference;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -105,35 +104,19 @@ final class LogOpener implements AutoCloseable {
     }
 
     private void start() throws IOException {
-        int[] pair = new int[2];
         try {
-            Posix.libc().socketpair(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0, pair);
-        } catch (LastErrorException e) {
-            throw new IOException("cannot start the log opener: socketpair: " + Posix.libc().strerror(e.getErrorCode()));
-        }
-        try {
-            long[] timeout = {TIMEOUT_SECONDS, 0};
-            Posix.libc().setsockopt(pair[0], Posix.SOL_SOCKET, Posix.SO_RCVTIMEO, timeout, 16);
-            Posix.libc().setsockopt(pair[0], Posix.SOL_SOCKET, Posix.SO_SNDTIMEO, timeout, 16);
-            pid = HelperProcess.spawn(image, pair[1], "emperor-log-opener", emperorPid, "logs");
-            socket = pair[0];
-        } catch (LaunchException | LastErrorException e) {
-            Posix.closeQuietly(pair[0]);
-            throw new IOException("cannot start the log opener: " + e.getMessage());
-        } finally {
-            Posix.closeQuietly(pair[1]);
+            HelperProcess.Connection helper = HelperProcess.start(image, TIMEOUT_SECONDS, "emperor-log-opener",
+                    emperorPid, "logs");
+            pid = helper.pid();
+            socket = helper.socket();
+        } catch (LaunchException e) {
+            throw new IOException(e.getMessage());
         }
     }
 
     private void stop() {
-        Posix.closeQuietly(socket);
+        HelperProcess.stop(new HelperProcess.Connection(pid, socket));
         socket = -1;
-        Posix.kill(pid, Signal.KILL);
-        try {
-            Posix.libc().waitpid(pid, new IntByReference(), 0);
-        } catch (LastErrorException e) {
-            LOG.log(Level.DEBUG, "waitpid(" + pid + "): errno " + e.getErrorCode());
-        }
     }
 
     private void send(byte[] body) throws HelperGone {

@@ -3,8 +3,6 @@ package dev.emperor.vassal.process;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.ptr.IntByReference;
-import dev.emperor.vassal.process.Posix.LibC;
 import java.lang.System.Logger.Level;
 
 /**
@@ -91,41 +89,16 @@ final class Spawner implements AutoCloseable {
     }
 
     private void start() throws LaunchException {
-        int[] pair = new int[2];
-        LibC c = Posix.libc();
-        try {
-            c.socketpair(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0, pair);
-        } catch (LastErrorException e) {
-            throw new LaunchException("cannot create the spawner's socket: errno " + e.getErrorCode()
-                    + (e.getErrorCode() == Posix.EMFILE || e.getErrorCode() == Posix.ENFILE
-                            ? " (too many open files: raise the emperor's limit-nofile)" : ""));
-        }
-        try {
-            long[] timeout = {TIMEOUT_SECONDS, 0};
-            c.setsockopt(pair[0], Posix.SOL_SOCKET, Posix.SO_RCVTIMEO, timeout, 16);
-            c.setsockopt(pair[0], Posix.SOL_SOCKET, Posix.SO_SNDTIMEO, timeout, 16);
-            pid = HelperProcess.spawn(image, pair[1], "emperor-spawner", emperorPid);
-            socket = pair[0];
-            LOG.log(Level.DEBUG, "worker spawner started (pid " + pid + ")");
-        } catch (LaunchException | LastErrorException e) {
-            Posix.closeQuietly(pair[0]);
-            throw e instanceof LaunchException l ? l
-                    : new LaunchException("cannot set up the spawner's socket: errno " + ((LastErrorException) e).getErrorCode());
-        } finally {
-            Posix.closeQuietly(pair[1]);
-        }
+        HelperProcess.Connection helper = HelperProcess.start(image, TIMEOUT_SECONDS, "emperor-spawner", emperorPid);
+        pid = helper.pid();
+        socket = helper.socket();
+        LOG.log(Level.DEBUG, "worker spawner started (pid " + pid + ")");
     }
 
     /** Closes the socket (a live spawner exits), kills what is left of it and reaps it. */
     private void stop() {
-        Posix.closeQuietly(socket);
+        HelperProcess.stop(new HelperProcess.Connection(pid, socket));
         socket = -1;
-        Posix.kill(pid, Signal.KILL);
-        try {
-            Posix.libc().waitpid(pid, new IntByReference(), 0);
-        } catch (LastErrorException e) {
-            LOG.log(Level.DEBUG, "waitpid(" + pid + "): errno " + e.getErrorCode());
-        }
     }
 
     /** Length header and request in one buffer; the descriptor rides with its first byte. */
