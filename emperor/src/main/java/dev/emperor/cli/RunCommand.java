@@ -159,7 +159,9 @@ final class RunCommand implements Callable<Integer> {
             }
             return "error: unknown request '" + request + "'\n";
         } catch (Exception e) {
-            return "error: the emperor did not answer (" + e + ")\n";
+            return "error: the emperor did not answer within 10 s (" + e.getClass().getSimpleName()
+                    + "); its event loop may be stuck: `jcmd " + ProcessHandle.current().pid()
+                    + " Thread.print` shows where\n";
         }
     }
 
