@@ -97,39 +97,37 @@ final class Rollout {
         chain = null;
         pool.renew(settings.processes());
         if (!settings.reload().lazyApps() && settings.reload().preload().isPresent()) {
-            spawnPreload();
+            try {
+                pool.spawnPreload(settings);
+            } catch (LaunchException e) {
+                fastFailure("preload could not be started: " + e.getMessage());
+                return; // backoff or failed now: the workers do not start without their preload
+            }
             vassal.moveTo(STARTING, why + "; running preload first");
             return;
         }
-        pool.spawnAll(settings);
+        if (pool.spawnAll(settings)) return; // gave up
         vassal.moveTo(pool.activeState(), why);
-    }
-
-    private void spawnPreload() {
-        try {
-            pool.spawnPreload(settings);
-        } catch (LaunchException e) {
-            vassalFailures++;
-            if (!giveUpIfTooMany(vassalFailures, "preload could not be started: " + e.getMessage())) {
-                restartDelay = defaults.throttle().delay(vassalFailures);
-                scheduleRetry("preload could not be started");
-            }
-        }
     }
 
     void preloadSucceeded() {
         log(Level.INFO, "preload finished; starting the workers");
-        pool.spawnAll(settings);
+        if (pool.spawnAll(settings)) return; // gave up
         vassal.moveTo(pool.activeState(), "preload done");
     }
 
     /** The preload command failed by itself: a fast failure of the whole vassal. */
     void preloadFailed(String how) {
         pool.countRestart();
+        fastFailure("preload " + how);
+    }
+
+    /** A fast failure of the whole vassal ({@code what}): back off before starting again, or give up. */
+    private void fastFailure(String what) {
         vassalFailures++;
-        if (giveUpIfTooMany(vassalFailures, "preload " + how)) return;
+        if (giveUpIfTooMany(vassalFailures, what)) return;
         restartDelay = defaults.throttle().delay(vassalFailures);
-        scheduleRetry("preload " + how);
+        scheduleRetry(what);
     }
 
     // ---- reloading --------------------------------------------------------------------------
@@ -185,7 +183,7 @@ final class Rollout {
                 if (control.backoff(w, x.afterStart())) return;
             } else {
                 if (!x.replace()) pool.countRestart(w);
-                control.spawn(w, chain.target);
+                if (control.spawn(w, chain.target)) return; // gave up: no chain any more
             }
         }
         if (w.id > chain.target.processes() && !pool.hasLiveWorkersAbove(chain.target.processes())) {
@@ -282,7 +280,6 @@ final class Rollout {
         restartDelay = Duration.ZERO;
         pool.resetFastFailures();
     }
-
 
     /** Drops any reload in progress and the vassal's retry (stopping, or giving up). */
     void abandon() {

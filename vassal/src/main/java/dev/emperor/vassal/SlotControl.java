@@ -15,7 +15,8 @@ import java.time.Duration;
  * failure, respawning a worker that died, stopping it (with its reload-mercy deadline),
  * replacing it, killing one that ignored its stop signal. Which slot, and when, is decided in
  * {@link Vassal}; a streak of fast failures that reaches {@code max-fast-failures} is handed to
- * the {@link FailureLimit} to give up.
+ * the {@link FailureLimit} to give up, and every method that may lead there says so, so that
+ * its caller leaves the state alone.
  */
 final class SlotControl {
 
@@ -64,12 +65,16 @@ final class SlotControl {
         return log;
     }
 
-    /** Starts a process in worker slot {@code w}; a launch that fails puts the slot in backoff. */
-    void spawn(WorkerSlot w, VassalSettings s) {
+    /**
+     * Starts a process in worker slot {@code w}; a launch that fails puts the slot in backoff.
+     * Returns true if the vassal gave up instead (it is {@code failed} now).
+     */
+    boolean spawn(WorkerSlot w, VassalSettings s) {
         try {
             launch(w, s);
+            return false;
         } catch (LaunchException e) {
-            backoff(w, "could not be started: " + e.getMessage());
+            return backoff(w, "could not be started: " + e.getMessage());
         }
     }
 
@@ -111,8 +116,7 @@ final class SlotControl {
         w.fastFailures = 0;
         log(Level.WARNING, w.label() + " (pid " + x.pid() + ") " + x.how() + " after "
                 + WorkerHealth.seconds(x.upMs()) + "; respawning it");
-        spawn(w, s);
-        return false;
+        return spawn(w, s);
     }
 
     void stopWorker(WorkerSlot w, boolean replace) {

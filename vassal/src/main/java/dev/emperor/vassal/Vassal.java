@@ -225,7 +225,7 @@ public final class Vassal {
             case STARTING, RUNNING, BACKOFF -> {
                 if (x.replace()) {
                     log(Level.INFO, w.label() + " (pid " + e.pid() + ") " + x.how() + "; starting its replacement");
-                    control.spawn(w, rollout.settings());
+                    if (control.spawn(w, rollout.settings())) return; // gave up
                     moveTo(pool.activeState(), w.label() + " replaced");
                 } else if (x.asked()) {
                     moveTo(pool.activeState(), w.label() + " stopped");
@@ -321,7 +321,7 @@ public final class Vassal {
         if (w == null) return;
         switch (state) {
             case STARTING, RUNNING, BACKOFF -> {
-                control.spawn(w, rollout.settings());
+                if (control.spawn(w, rollout.settings())) return; // gave up
                 moveTo(pool.activeState(), w.label() + " retried");
             }
             case RELOADING -> {

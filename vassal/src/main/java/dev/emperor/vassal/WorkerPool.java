@@ -144,10 +144,12 @@ final class WorkerPool {
         if (workers.length > processes) workers = Arrays.copyOf(workers, processes);
     }
 
-    void spawnAll(VassalSettings s) {
+    /** Starts a process in every slot; true if the vassal gave up instead (the rest are not started). */
+    boolean spawnAll(VassalSettings s) {
         for (WorkerSlot w : workers) {
-            control.spawn(w, s);
+            if (control.spawn(w, s)) return true;
         }
+        return false;
     }
 
     /** Starts the preload command; what a failed launch means is the caller's to decide. */
