@@ -99,11 +99,10 @@ final class Rollout {
         if (!settings.reload().lazyApps() && settings.reload().preload().isPresent()) {
             try {
                 pool.spawnPreload(settings);
-            } catch (LaunchException e) {
+                vassal.moveTo(STARTING, why + "; running preload first");
+            } catch (LaunchException e) { // backoff or failed: the workers do not start without their preload
                 fastFailure("preload could not be started: " + e.getMessage());
-                return; // backoff or failed now: the workers do not start without their preload
             }
-            vassal.moveTo(STARTING, why + "; running preload first");
             return;
         }
         if (pool.spawnAll(settings)) return; // gave up
@@ -151,12 +150,7 @@ final class Rollout {
             return;
         }
         pending = next;
-        pool.stopAll();
-        if (pool.hasLiveWorkers()) {
-            vassal.moveTo(RELOADING, why);
-        } else {
-            finish();
-        }
+        stopAllThenFinish(why);
     }
 
     /** A newer file arrived during the reload in progress: it wins. */
@@ -178,13 +172,9 @@ final class Rollout {
     void chainWorkerExited(WorkerPool.Ended x) {
         WorkerSlot w = x.slot();
         if (x.replace() || !x.asked()) {
-            if (!x.replace() && !w.ready) {
-                pool.countRestart(w);
-                if (control.backoff(w, x.afterStart())) return;
-            } else {
-                if (!x.replace()) pool.countRestart(w);
-                if (control.spawn(w, chain.target)) return; // gave up: no chain any more
-            }
+            if (!x.replace()) pool.countRestart(w); // it died
+            boolean gaveUp = !x.replace() && !w.ready ? control.backoff(w, x.afterStart()) : control.spawn(w, chain.target);
+            if (gaveUp) return; // failed: no chain any more
         }
         if (w.id > chain.target.processes() && !pool.hasLiveWorkersAbove(chain.target.processes())) {
             finishChain();
@@ -194,21 +184,18 @@ final class Rollout {
     /** Replaces the next slot of a chain reload, or finishes it. */
     private void advanceChain() {
         VassalSettings target = chain.target;
-        while (++chain.slot <= target.processes()) {
-            WorkerSlot w = pool.grow(chain.slot);
-            if (w.pid != 0 && w.state != WorkerState.STOPPING) {
-                control.stopWorker(w, true); // its replacement starts when it is gone
-                return;
-            }
-            if (w.pid == 0) {
-                w.backoffTimer.cancel();
-                control.spawn(w, target);
-                return;
-            }
-            return; // already stopping: its exit continues the chain
+        if (++chain.slot > target.processes()) {
+            // Every slot of the new settings is replaced; slots beyond them go.
+            if (!pool.stopAbove(target.processes())) finishChain();
+            return;
         }
-        // Every slot of the new settings is replaced; slots beyond them go.
-        if (!pool.stopAbove(target.processes())) finishChain();
+        WorkerSlot w = pool.grow(chain.slot);
+        if (w.pid == 0) {
+            w.backoffTimer.cancel();
+            control.spawn(w, target); // giving up here ends the chain: nothing follows
+        } else if (w.state != WorkerState.STOPPING) {
+            control.stopWorker(w, true); // its replacement starts when it is gone
+        } // else already stopping: its exit continues the chain
     }
 
     private void finishChain() {
@@ -216,6 +203,16 @@ final class Rollout {
         chain = null;
         pool.shrinkTo(settings.processes());
         vassal.moveTo(pool.activeState(), "chain reload done");
+    }
+
+    /** Stops every worker, then {@link #finish}es once they are gone (reloading meanwhile, {@code why}). */
+    private void stopAllThenFinish(String why) {
+        pool.stopAll();
+        if (pool.hasLiveWorkers()) {
+            vassal.moveTo(RELOADING, why);
+        } else {
+            finish();
+        }
     }
 
     /** The old workers are gone: start the new ones, now or after the throttle delay. */
@@ -242,12 +239,7 @@ final class Rollout {
         if (giveUpIfTooMany(vassalFailures, w.label() + " " + x.how())) return;
         restartDelay = defaults.throttle().delay(vassalFailures);
         pending = null;
-        pool.stopAll();
-        if (pool.hasLiveWorkers()) {
-            vassal.moveTo(RELOADING, "restarting after " + w.label() + " " + x.how());
-        } else {
-            finish();
-        }
+        stopAllThenFinish("restarting after " + w.label() + " " + x.how());
     }
 
     private void scheduleRetry(String why) {
