@@ -121,8 +121,12 @@ final class WorkerPool {
 
     // ---- the set of slots -------------------------------------------------------------------
 
-    /** Fresh slots for {@code processes} workers, each keeping its predecessor's history. */
+    /**
+     * Fresh slots for {@code processes} workers, each keeping its predecessor's history; the
+     * preload's last launch error goes too (the new settings may have no preload).
+     */
     void renew(int processes) {
+        preload.launchError = null;
         WorkerSlot[] next = new WorkerSlot[processes];
         for (int i = 0; i < next.length; i++) {
             next[i] = WorkerSlot.continuing(i + 1, i < workers.length ? workers[i] : null);

@@ -796,6 +796,18 @@ class VassalTest {
     }
 
     @Test
+    void aPreloadLaunchErrorGoesWhenTheFileNoLongerHasAPreload() {
+        host.failures.add("program 'warm' not found on PATH (/usr/bin:/bin)");
+        load(settings("processes=1", "preload=warm"));
+        assertThat(vassal.status().error()).contains("cannot start preload");
+
+        load(settings("processes=1"));
+        ready(1);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        assertThat(vassal.status().error()).isNull();
+    }
+
+    @Test
     void aPreloadThatNeverLaunchesGivesUpAtMaxFastFailures() {
         host.failures.add("program 'warm' not found on PATH (/usr/bin:/bin)");
         host.failures.add("program 'warm' not found on PATH (/usr/bin:/bin)");
