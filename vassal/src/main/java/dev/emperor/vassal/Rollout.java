@@ -97,39 +97,36 @@ final class Rollout {
         chain = null;
         pool.renew(settings.processes());
         if (!settings.reload().lazyApps() && settings.reload().preload().isPresent()) {
-            spawnPreload();
-            vassal.moveTo(STARTING, why + "; running preload first");
+            try {
+                pool.spawnPreload(settings);
+                vassal.moveTo(STARTING, why + "; running preload first");
+            } catch (LaunchException e) { // backoff or failed: the workers do not start without their preload
+                fastFailure("preload could not be started: " + e.getMessage());
+            }
             return;
         }
-        pool.spawnAll(settings);
+        if (pool.spawnAll(settings)) return; // gave up
         vassal.moveTo(pool.activeState(), why);
-    }
-
-    private void spawnPreload() {
-        try {
-            pool.spawnPreload(settings);
-        } catch (LaunchException e) {
-            vassalFailures++;
-            if (!giveUpIfTooMany(vassalFailures, "preload could not be started: " + e.getMessage())) {
-                restartDelay = defaults.throttle().delay(vassalFailures);
-                scheduleRetry("preload could not be started");
-            }
-        }
     }
 
     void preloadSucceeded() {
         log(Level.INFO, "preload finished; starting the workers");
-        pool.spawnAll(settings);
+        if (pool.spawnAll(settings)) return; // gave up
         vassal.moveTo(pool.activeState(), "preload done");
     }
 
     /** The preload command failed by itself: a fast failure of the whole vassal. */
     void preloadFailed(String how) {
         pool.countRestart();
+        fastFailure("preload " + how);
+    }
+
+    /** A fast failure of the whole vassal ({@code what}): back off before starting again, or give up. */
+    private void fastFailure(String what) {
         vassalFailures++;
-        if (giveUpIfTooMany(vassalFailures, "preload " + how)) return;
+        if (giveUpIfTooMany(vassalFailures, what)) return;
         restartDelay = defaults.throttle().delay(vassalFailures);
-        scheduleRetry("preload " + how);
+        scheduleRetry(what);
     }
 
     // ---- reloading --------------------------------------------------------------------------
@@ -153,12 +150,7 @@ final class Rollout {
             return;
         }
         pending = next;
-        pool.stopAll();
-        if (pool.hasLiveWorkers()) {
-            vassal.moveTo(RELOADING, why);
-        } else {
-            finish();
-        }
+        stopAllThenFinish(why);
     }
 
     /** A newer file arrived during the reload in progress: it wins. */
@@ -180,13 +172,9 @@ final class Rollout {
     void chainWorkerExited(WorkerPool.Ended x) {
         WorkerSlot w = x.slot();
         if (x.replace() || !x.asked()) {
-            if (!x.replace() && !w.ready) {
-                pool.countRestart(w);
-                if (control.backoff(w, x.afterStart())) return;
-            } else {
-                if (!x.replace()) pool.countRestart(w);
-                control.spawn(w, chain.target);
-            }
+            if (!x.replace()) pool.countRestart(w); // it died
+            boolean gaveUp = !x.replace() && !w.ready ? control.backoff(w, x.afterStart()) : control.spawn(w, chain.target);
+            if (gaveUp) return; // failed: no chain any more
         }
         if (w.id > chain.target.processes() && !pool.hasLiveWorkersAbove(chain.target.processes())) {
             finishChain();
@@ -196,21 +184,18 @@ final class Rollout {
     /** Replaces the next slot of a chain reload, or finishes it. */
     private void advanceChain() {
         VassalSettings target = chain.target;
-        while (++chain.slot <= target.processes()) {
-            WorkerSlot w = pool.grow(chain.slot);
-            if (w.pid != 0 && w.state != WorkerState.STOPPING) {
-                control.stopWorker(w, true); // its replacement starts when it is gone
-                return;
-            }
-            if (w.pid == 0) {
-                w.backoffTimer.cancel();
-                control.spawn(w, target);
-                return;
-            }
-            return; // already stopping: its exit continues the chain
+        if (++chain.slot > target.processes()) {
+            // Every slot of the new settings is replaced; slots beyond them go.
+            if (!pool.stopAbove(target.processes())) finishChain();
+            return;
         }
-        // Every slot of the new settings is replaced; slots beyond them go.
-        if (!pool.stopAbove(target.processes())) finishChain();
+        WorkerSlot w = pool.grow(chain.slot);
+        if (w.pid == 0) {
+            w.backoffTimer.cancel();
+            control.spawn(w, target); // giving up here ends the chain: nothing follows
+        } else if (w.state != WorkerState.STOPPING) {
+            control.stopWorker(w, true); // its replacement starts when it is gone
+        } // else already stopping: its exit continues the chain
     }
 
     private void finishChain() {
@@ -218,6 +203,16 @@ final class Rollout {
         chain = null;
         pool.shrinkTo(settings.processes());
         vassal.moveTo(pool.activeState(), "chain reload done");
+    }
+
+    /** Stops every worker, then {@link #finish}es once they are gone (reloading meanwhile, {@code why}). */
+    private void stopAllThenFinish(String why) {
+        pool.stopAll();
+        if (pool.hasLiveWorkers()) {
+            vassal.moveTo(RELOADING, why);
+        } else {
+            finish();
+        }
     }
 
     /** The old workers are gone: start the new ones, now or after the throttle delay. */
@@ -244,12 +239,7 @@ final class Rollout {
         if (giveUpIfTooMany(vassalFailures, w.label() + " " + x.how())) return;
         restartDelay = defaults.throttle().delay(vassalFailures);
         pending = null;
-        pool.stopAll();
-        if (pool.hasLiveWorkers()) {
-            vassal.moveTo(RELOADING, "restarting after " + w.label() + " " + x.how());
-        } else {
-            finish();
-        }
+        stopAllThenFinish("restarting after " + w.label() + " " + x.how());
     }
 
     private void scheduleRetry(String why) {
@@ -282,7 +272,6 @@ final class Rollout {
         restartDelay = Duration.ZERO;
         pool.resetFastFailures();
     }
-
 
     /** Drops any reload in progress and the vassal's retry (stopping, or giving up). */
     void abandon() {

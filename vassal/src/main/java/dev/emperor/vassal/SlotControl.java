@@ -1,6 +1,7 @@
 package dev.emperor.vassal;
 
 import dev.emperor.vassal.VassalEvent.BackoffElapsed;
+import dev.emperor.vassal.VassalEvent.HeartbeatDeadline;
 import dev.emperor.vassal.VassalEvent.StopDeadline;
 import dev.emperor.vassal.VassalEvent.WorkerReady;
 import dev.emperor.vassal.process.LaunchException;
@@ -10,12 +11,13 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 
 /**
- * What is done to one slot's process, with the timers that go with it: spawning it (and
- * arming its readiness timer or heartbeat deadline), backing the slot off after a fast
- * failure, respawning a worker that died, stopping it (with its reload-mercy deadline),
- * replacing it, killing one that ignored its stop signal. Which slot, and when, is decided in
- * {@link Vassal}; a streak of fast failures that reaches {@code max-fast-failures} is handed to
- * the {@link FailureLimit} to give up.
+ * What is done to one slot's process, with every timer that goes with it: spawning it (and
+ * arming its readiness timer or heartbeat deadline), moving its heartbeat deadline, backing
+ * the slot off after a fast failure, respawning a worker that died, stopping it (with its
+ * reload-mercy deadline), replacing it, killing one that ignored its stop signal. Which slot,
+ * and when, is decided in {@link Vassal} and {@link WorkerWatchdog}; a streak of fast failures
+ * that reaches {@code max-fast-failures} is handed to the {@link FailureLimit} to give up, and
+ * every method that may lead there says so, so that its caller leaves the state alone.
  */
 final class SlotControl {
 
@@ -25,7 +27,6 @@ final class SlotControl {
     private final VassalHost host;
     private final VassalDefaults defaults;
     private final SlotLauncher launcher;
-    private final WorkerWatchdog watchdog;
     private final FailureLimit limit;
 
     /** Numbers the vassal's timers; a timer whose generation is no longer current is stale. */
@@ -40,13 +41,11 @@ final class SlotControl {
         boolean giveUpIfTooMany(int failures, String last);
     }
 
-    SlotControl(Vassal vassal, VassalHost host, VassalDefaults defaults, SlotLauncher launcher,
-                WorkerWatchdog watchdog, FailureLimit limit) {
+    SlotControl(Vassal vassal, VassalHost host, VassalDefaults defaults, SlotLauncher launcher, FailureLimit limit) {
         this.vassal = vassal;
         this.host = host;
         this.defaults = defaults;
         this.launcher = launcher;
-        this.watchdog = watchdog;
         this.limit = limit;
     }
 
@@ -64,12 +63,16 @@ final class SlotControl {
         return log;
     }
 
-    /** Starts a process in worker slot {@code w}; a launch that fails puts the slot in backoff. */
-    void spawn(WorkerSlot w, VassalSettings s) {
+    /**
+     * Starts a process in worker slot {@code w}; a launch that fails puts the slot in backoff.
+     * Returns true if the vassal gave up instead (it is {@code failed} now).
+     */
+    boolean spawn(WorkerSlot w, VassalSettings s) {
         try {
             launch(w, s);
+            return false;
         } catch (LaunchException e) {
-            backoff(w, "could not be started: " + e.getMessage());
+            return backoff(w, "could not be started: " + e.getMessage());
         }
     }
 
@@ -80,7 +83,7 @@ final class SlotControl {
         if (w.id != WorkerSlot.PRELOAD) {
             if (s.heartbeat().isPositive()) {
                 // Ready at the first heartbeat; a slow start is not a hang (heartbeat-grace).
-                watchdog.armHeartbeatDeadline(w, s.heartbeatGrace());
+                armHeartbeatDeadline(w, s.heartbeatGrace());
             } else {
                 w.readyTimer = host.schedule(vassal, s.readyAfter(), new WorkerReady(w.id, w.pid));
             }
@@ -111,14 +114,26 @@ final class SlotControl {
         w.fastFailures = 0;
         log(Level.WARNING, w.label() + " (pid " + x.pid() + ") " + x.how() + " after "
                 + WorkerHealth.seconds(x.upMs()) + "; respawning it");
-        spawn(w, s);
-        return false;
+        return spawn(w, s);
+    }
+
+    /** Moves {@code w}'s one heartbeat deadline to {@code after} from now; the one armed before is stale. */
+    void armHeartbeatDeadline(WorkerSlot w, Duration after) {
+        w.heartbeatDeadline.cancel();
+        w.deadlineDueMono = host.nowMillis() + after.toMillis();
+        w.heartbeatGeneration = ++generation;
+        w.heartbeatDeadline = host.scheduleCoarse(vassal, after, new HeartbeatDeadline(w.id, w.pid, w.heartbeatGeneration));
+    }
+
+    /** {@code w} gets no heartbeat deadline until one is armed again (it is stopped, or being killed). */
+    void disarmHeartbeatDeadline(WorkerSlot w) {
+        w.heartbeatDeadline.cancel();
+        w.deadlineDueMono = 0;
     }
 
     void stopWorker(WorkerSlot w, boolean replace) {
         w.readyTimer.cancel();
-        w.heartbeatDeadline.cancel();
-        w.deadlineDueMono = 0;
+        disarmHeartbeatDeadline(w);
         w.state = WorkerState.STOPPING;
         w.replace = replace;
         host.signalGroup(w.pid, w.settings.stopSignal());

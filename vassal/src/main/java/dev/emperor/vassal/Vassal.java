@@ -67,11 +67,11 @@ public final class Vassal {
         this.name = name;
         this.configFile = configFile;
         this.host = host;
-        this.watchdog = new WorkerWatchdog(this, host, defaults);
-        this.control = new SlotControl(this, host, defaults, new SlotLauncher(this, host, defaults), watchdog,
+        this.control = new SlotControl(this, host, defaults, new SlotLauncher(this, host, defaults),
                 this::giveUpIfTooMany);
         this.pool = new WorkerPool(host, control);
         this.rollout = new Rollout(this, pool, control, host, defaults);
+        this.watchdog = new WorkerWatchdog(this, host, defaults, pool, control);
     }
 
     public String name() {
@@ -225,7 +225,7 @@ public final class Vassal {
             case STARTING, RUNNING, BACKOFF -> {
                 if (x.replace()) {
                     log(Level.INFO, w.label() + " (pid " + e.pid() + ") " + x.how() + "; starting its replacement");
-                    control.spawn(w, rollout.settings());
+                    if (control.spawn(w, rollout.settings())) return; // gave up
                     moveTo(pool.activeState(), w.label() + " replaced");
                 } else if (x.asked()) {
                     moveTo(pool.activeState(), w.label() + " stopped");
@@ -285,17 +285,7 @@ public final class Vassal {
     private void onWorkerReady(WorkerReady e) {
         WorkerSlot w = pool.slot(e.workerId(), e.pid());
         if (w == null || w.state != WorkerState.STARTING || w.id == WorkerSlot.PRELOAD) return;
-        switch (state) {
-            case STARTING, RUNNING, BACKOFF -> {
-                control.markReady(w);
-                settle(w.label() + " ready");
-            }
-            case RELOADING -> {
-                control.markReady(w);
-                rollout.readyInChain(w);
-            }
-            case STOPPING, INVALID, FAILED, STOPPED -> { } // being stopped, or not ours to judge any more
-        }
+        becomeReady(w, "up for ready-after"); // which decides every state
     }
 
     private void onStopDeadline(StopDeadline e) {
@@ -321,7 +311,7 @@ public final class Vassal {
         if (w == null) return;
         switch (state) {
             case STARTING, RUNNING, BACKOFF -> {
-                control.spawn(w, rollout.settings());
+                if (control.spawn(w, rollout.settings())) return; // gave up
                 moveTo(pool.activeState(), w.label() + " retried");
             }
             case RELOADING -> {
@@ -365,7 +355,7 @@ public final class Vassal {
         }
     }
 
-    /** A worker proved it is ready (first heartbeat, the app said so, or the grace is over). */
+    /** A worker proved it is ready (up for ready-after, first heartbeat, the app said so, or the grace is over). */
     void becomeReady(WorkerSlot w, String why) {
         w.readyTimer.cancel();
         control.markReady(w);
@@ -403,25 +393,6 @@ public final class Vassal {
     /** Whether the vassal has said what it is (a first transition or a first invalid file). */
     boolean announced() {
         return announced;
-    }
-
-    // ---- for WorkerWatchdog -----------------------------------------------------------------
-
-    /** The slot {@code id} if {@code pid} is its live process, else null (a stale event). */
-    WorkerSlot slot(int id, long pid) {
-        return pool.slot(id, pid);
-    }
-
-    void countRestart(WorkerSlot w) {
-        pool.countRestart(w);
-    }
-
-    void stopWorker(WorkerSlot w, boolean replace) {
-        control.stopWorker(w, replace);
-    }
-
-    long nextGeneration() {
-        return control.nextGeneration();
     }
 
     private void log(Level level, String message) {

@@ -121,8 +121,12 @@ final class WorkerPool {
 
     // ---- the set of slots -------------------------------------------------------------------
 
-    /** Fresh slots for {@code processes} workers, each keeping its predecessor's history. */
+    /**
+     * Fresh slots for {@code processes} workers, each keeping its predecessor's history; the
+     * preload's last launch error goes too (the new settings may have no preload).
+     */
     void renew(int processes) {
+        preload.launchError = null;
         WorkerSlot[] next = new WorkerSlot[processes];
         for (int i = 0; i < next.length; i++) {
             next[i] = WorkerSlot.continuing(i + 1, i < workers.length ? workers[i] : null);
@@ -144,10 +148,12 @@ final class WorkerPool {
         if (workers.length > processes) workers = Arrays.copyOf(workers, processes);
     }
 
-    void spawnAll(VassalSettings s) {
+    /** Starts a process in every slot; true if the vassal gave up instead (the rest are not started). */
+    boolean spawnAll(VassalSettings s) {
         for (WorkerSlot w : workers) {
-            control.spawn(w, s);
+            if (control.spawn(w, s)) return true;
         }
+        return false;
     }
 
     /** Starts the preload command; what a failed launch means is the caller's to decide. */

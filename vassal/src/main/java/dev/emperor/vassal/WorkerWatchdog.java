@@ -15,8 +15,10 @@ import java.time.Duration;
  * connections, heartbeats and the per-worker deadline that catches a hung worker (SIGQUIT for
  * a thread dump, then SIGKILL and a replacement), deadlock reports and the agent's notes.
  * Like {@link Vassal}, each handler switches over every vassal state; what it concludes about
- * a worker's health comes from {@link WorkerHealth}, and what changes the vassal's lifecycle
- * (a worker becoming ready, a slot being replaced) goes back through the {@link Vassal}.
+ * a worker's health comes from {@link WorkerHealth}. The slots are the {@link WorkerPool}'s,
+ * what is done to one (its deadline moved, the slot stopped to be replaced) goes through
+ * {@link SlotControl}, and only a worker becoming ready goes back to the {@link Vassal}, whose
+ * state it is.
  */
 final class WorkerWatchdog {
 
@@ -27,15 +29,19 @@ final class WorkerWatchdog {
     private final Vassal vassal;
     private final VassalHost host;
     private final VassalDefaults defaults;
+    private final WorkerPool pool;
+    private final SlotControl control;
 
-    WorkerWatchdog(Vassal vassal, VassalHost host, VassalDefaults defaults) {
+    WorkerWatchdog(Vassal vassal, VassalHost host, VassalDefaults defaults, WorkerPool pool, SlotControl control) {
         this.vassal = vassal;
         this.host = host;
         this.defaults = defaults;
+        this.pool = pool;
+        this.control = control;
     }
 
     void onAgentConnected(AgentConnected e) {
-        WorkerSlot w = vassal.slot(e.workerId(), e.workerPid());
+        WorkerSlot w = pool.slot(e.workerId(), e.workerPid());
         if (w == null) return;
         switch (vassal.state()) {
             case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED -> {
@@ -52,7 +58,7 @@ final class WorkerWatchdog {
     }
 
     void onHeartbeat(Heartbeat e) {
-        WorkerSlot w = vassal.slot(e.workerId(), e.workerPid());
+        WorkerSlot w = pool.slot(e.workerId(), e.workerPid());
         if (w == null) return;
         long now = host.nowMillis();
         switch (vassal.state()) {
@@ -71,7 +77,7 @@ final class WorkerWatchdog {
                 // arrives in time costs no timer work (the deadline re-arms itself when it fires).
                 long silence = requiredSilence(w).toMillis();
                 if (w.deadlineDueMono == 0 || w.deadlineDueMono > now + silence) {
-                    armHeartbeatDeadline(w, Duration.ofMillis(silence));
+                    control.armHeartbeatDeadline(w, Duration.ofMillis(silence));
                 }
                 checkDeadlock(w);
                 if (first && w.state == WorkerState.STARTING && w.settings.heartbeat().isPositive()) {
@@ -86,7 +92,7 @@ final class WorkerWatchdog {
     }
 
     void onAgentNote(AgentNote e) {
-        WorkerSlot w = vassal.slot(e.workerId(), e.workerPid());
+        WorkerSlot w = pool.slot(e.workerId(), e.workerPid());
         if (w == null) return;
         switch (vassal.state()) {
             case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED -> {
@@ -105,7 +111,7 @@ final class WorkerWatchdog {
     }
 
     void onAgentDisconnected(AgentDisconnected e) {
-        WorkerSlot w = vassal.slot(e.workerId(), e.workerPid());
+        WorkerSlot w = pool.slot(e.workerId(), e.workerPid());
         if (w == null) return;
         switch (vassal.state()) {
             case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED, INVALID, STOPPED -> {
@@ -116,7 +122,7 @@ final class WorkerWatchdog {
     }
 
     void onHeartbeatDeadline(HeartbeatDeadline e) {
-        WorkerSlot w = vassal.slot(e.workerId(), e.workerPid());
+        WorkerSlot w = pool.slot(e.workerId(), e.workerPid());
         if (w == null || e.generation() != w.heartbeatGeneration || w.state == WorkerState.STOPPING) return;
         switch (vassal.state()) {
             case STARTING, RUNNING, BACKOFF, RELOADING -> {
@@ -129,10 +135,9 @@ final class WorkerWatchdog {
                 long silentMs = host.nowMillis() - w.health.lastBeatMono;
                 long required = requiredSilence(w).toMillis();
                 if (silentMs < required) { // beats came in since it was set: wait for the rest
-                    armHeartbeatDeadline(w, Duration.ofMillis(required - silentMs));
+                    control.armHeartbeatDeadline(w, Duration.ofMillis(required - silentMs));
                     return;
                 }
-                w.deadlineDueMono = 0;
                 w.health.hung = true;
                 beginKill(w, "hung: no heartbeat for " + seconds(silentMs) + " (required-heartbeat is "
                         + seconds(defaults.requiredHeartbeat().toMillis()) + ")" + w.health.lastBeatDetail());
@@ -144,7 +149,7 @@ final class WorkerWatchdog {
     }
 
     void onHungKill(HungKill e) {
-        WorkerSlot w = vassal.slot(e.workerId(), e.workerPid());
+        WorkerSlot w = pool.slot(e.workerId(), e.workerPid());
         if (w == null || w.state == WorkerState.STOPPING) return;
         switch (vassal.state()) {
             case STARTING, RUNNING, BACKOFF, RELOADING -> {
@@ -152,10 +157,10 @@ final class WorkerWatchdog {
                 w.lastRestart = new WorkerStatus.RestartRecord(e.reason(), host.wallMillis(),
                         evidence.isEmpty() ? "no output after SIGQUIT (a stopped or non-JVM process prints no thread dump)"
                                 : evidence);
-                vassal.countRestart(w);
+                pool.countRestart(w);
                 log(Level.WARNING, w.label() + " (pid " + w.pid + ") " + e.reason() + "; killing it"
                         + (evidence.isEmpty() ? "" : " (thread dump kept in /stats and in the log)"));
-                vassal.stopWorker(w, true);
+                control.stopWorker(w, true);
                 host.signalGroup(w.pid, Signal.KILL); // a hung process will not honour a polite stop
             }
             case STOPPING, FAILED, INVALID, STOPPED -> {
@@ -166,8 +171,7 @@ final class WorkerWatchdog {
 
     /** Asks the worker's JVM for a thread dump (SIGQUIT), then kills it once the dump is in. */
     void beginKill(WorkerSlot w, String reason) {
-        w.heartbeatDeadline.cancel();
-        w.deadlineDueMono = 0;
+        control.disarmHeartbeatDeadline(w);
         long target = w.health.agentPid > 0 ? w.health.agentPid : w.pid;
         w.dumpRequestedWall = host.wallMillis();
         if (host.isStopped(target)) {
@@ -202,14 +206,6 @@ final class WorkerWatchdog {
 
     Duration requiredSilence(WorkerSlot w) {
         return WorkerHealth.requiredSilence(defaults.requiredHeartbeat(), w.settings.heartbeat());
-    }
-
-    void armHeartbeatDeadline(WorkerSlot w, Duration after) {
-        w.heartbeatDeadline.cancel();
-        w.deadlineDueMono = 0;
-        w.deadlineDueMono = host.nowMillis() + after.toMillis();
-        w.heartbeatGeneration = vassal.nextGeneration();
-        w.heartbeatDeadline = host.scheduleCoarse(vassal, after, new HeartbeatDeadline(w.id, w.pid, w.heartbeatGeneration));
     }
 
     private void log(Level level, String message) {

@@ -17,6 +17,7 @@ import dev.emperor.vassal.VassalEvent.Heartbeat;
 import dev.emperor.vassal.VassalEvent.HeartbeatDeadline;
 import dev.emperor.vassal.VassalEvent.HungKill;
 import dev.emperor.vassal.VassalEvent.ReloadRequested;
+import dev.emperor.vassal.VassalEvent.ReplaceWorker;
 import dev.emperor.vassal.VassalEvent.StopDeadline;
 import dev.emperor.vassal.VassalEvent.StopRequested;
 import dev.emperor.vassal.VassalEvent.WorkerExited;
@@ -762,6 +763,129 @@ class VassalTest {
         backoffTimer(1).fire(); // respawn works
         assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
         assertThat(vassal.status().error()).contains("web.ini:3: broken");
+    }
+
+    // ---- giving up (max-fast-failures) and a preload that cannot start -------------------------
+
+    /** The vassal gave up: failed (what it published last), saying why, with no retry left to start it. */
+    void assertGaveUp() {
+        assertThat(vassal.state()).isEqualTo(VassalState.FAILED);
+        assertThat(host.published).last().isEqualTo(VassalState.FAILED);
+        assertThat(vassal.status().error()).contains("gave up after");
+        assertThat(host.pending(BackoffElapsed.class)).isEmpty();
+        assertThat(host.pending(WorkerReady.class)).isEmpty();
+    }
+
+    @Test
+    void aPreloadThatCannotBeLaunchedBacksOffAndIsRetried() {
+        host.failures.add("program 'warm' not found on PATH (/usr/bin:/bin)");
+        load(settings("processes=1", "preload=warm"));
+
+        assertThat(vassal.state()).isEqualTo(VassalState.BACKOFF);
+        assertThat(vassal.status().error()).isEqualTo("cannot start preload: program 'warm' not found on PATH (/usr/bin:/bin)");
+        Timer retry = host.pendingFor(BackoffElapsed.class, 0);
+        assertThat(retry.delay).isEqualTo(Duration.ofSeconds(1));
+
+        retry.fire(); // the program exists now
+        assertThat(vassal.state()).isEqualTo(VassalState.STARTING);
+        assertThat(host.launches).extracting(l -> l.spec().argv()).containsExactly(List.of("warm"));
+        vassal.handle(new WorkerExited(0, host.lastPid(), ExitStatus.exited(0)));
+        ready(1);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        assertThat(vassal.status().error()).isNull();
+    }
+
+    @Test
+    void aPreloadLaunchErrorGoesWhenTheFileNoLongerHasAPreload() {
+        host.failures.add("program 'warm' not found on PATH (/usr/bin:/bin)");
+        load(settings("processes=1", "preload=warm"));
+        assertThat(vassal.status().error()).contains("cannot start preload");
+
+        load(settings("processes=1"));
+        ready(1);
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        assertThat(vassal.status().error()).isNull();
+    }
+
+    @Test
+    void aPreloadThatNeverLaunchesGivesUpAtMaxFastFailures() {
+        host.failures.add("program 'warm' not found on PATH (/usr/bin:/bin)");
+        host.failures.add("program 'warm' not found on PATH (/usr/bin:/bin)");
+        load(settings("processes=1", "preload=warm", "max-fast-failures=2"));
+        host.pendingFor(BackoffElapsed.class, 0).fire();
+
+        assertGaveUp();
+        assertThat(vassal.status().error()).contains("preload could not be started");
+        assertThat(host.launches).isEmpty();
+    }
+
+    @Test
+    void aLaunchFailureAtTheFirstStartCanGiveUp() {
+        host.failures.add("program 'nope' not found on PATH (/usr/bin:/bin)");
+        load(settings("processes=2", "command=nope", "max-fast-failures=1"));
+
+        assertGaveUp();
+        assertThat(vassal.status().error()).contains("worker 1 could not be started: program 'nope' not found");
+        assertThat(host.launches).isEmpty(); // worker 2 does not start after the vassal gave up
+        assertThat(vassal.hasLiveWorkers()).isFalse();
+    }
+
+    @Test
+    void aLaunchFailureOfTheWorkersAfterPreloadCanGiveUp() {
+        load(settings("processes=2", "preload=warm", "max-fast-failures=1"));
+        host.failures.add("cannot create the log folder");
+        vassal.handle(new WorkerExited(0, host.lastPid(), ExitStatus.exited(0)));
+
+        assertGaveUp();
+        assertThat(host.launches).hasSize(1); // the preload only
+    }
+
+    @Test
+    void aLaunchFailureWhenABackoffIsOverCanGiveUp() {
+        load(settings("max-fast-failures=2"));
+        exit(1, 1); // fast failure 1
+        host.failures.add("cannot create the log folder");
+        backoffTimer(1).fire(); // fast failure 2
+
+        assertGaveUp();
+    }
+
+    @Test
+    void aLaunchFailureWhileRespawningAReadyWorkerCanGiveUp() {
+        runAll(settings("processes=2", "max-fast-failures=1"));
+        long other = pid(2);
+        host.failures.add("working directory /srv/vassals does not exist");
+        killed(1, 9);
+
+        assertGaveUp();
+        assertThat(host.signals).contains(new Sent(other, Signal.TERM)); // the others are stopped
+        assertThat(worker(2).state()).isEqualTo(WorkerState.STOPPING);
+    }
+
+    @Test
+    void aLaunchFailureWhileReplacingAWorkerCanGiveUp() {
+        runAll(settings("max-fast-failures=1"));
+        vassal.handle(new ReplaceWorker(1, pid(1), "grew past reload-on-rss"));
+        host.failures.add("cannot create the log folder");
+        killed(1, 15);
+
+        assertGaveUp();
+    }
+
+    @Test
+    void aLaunchFailureInAChainReloadCanGiveUp() {
+        runAll(settings("processes=2", "lazy-apps=true", "max-fast-failures=1"));
+        long old2 = pid(2);
+        load(settings("processes=2", "lazy-apps=true", "max-fast-failures=1", "env=VERSION=2"));
+        host.failures.add("cannot create the log folder");
+        int mark = host.signals.size();
+        killed(1, 15); // its replacement cannot be launched
+
+        assertGaveUp();
+        assertThat(host.signalsSince(mark)).contains(new Sent(old2, Signal.TERM)); // the old worker 2 goes too
+        killed(2, 15);
+        assertThat(vassal.state()).isEqualTo(VassalState.FAILED);
+        assertThat(vassal.hasLiveWorkers()).isFalse();
     }
 
     // ---- stale events ----------------------------------------------------------------------
