@@ -39,6 +39,8 @@ final class AgentConnection {
             System.nanoTime());
     SelectionKey key;
     AgentServer.WorkerRef worker;
+    /** The worker slot it was accepted for (kept after a failure clears {@link #worker}), for the slot counts. */
+    AgentServer.WorkerRef acceptedAs;
     boolean accepted;
     boolean helloSent;
     boolean closing;
@@ -85,10 +87,16 @@ final class AgentConnection {
         heap.clear();
         heap.put(buf);
         heap.flip();
+        int before = decoder.buffered();
         try {
             decoder.decode(heap, sink);
         } catch (ProtocolException e) {
             fail(e.getMessage());
+        }
+        int held = decoder.buffered();
+        if (!server.partialLine(held - before, held) && !closing) {
+            fail("holds a " + held + "-byte incomplete line while the agent socket's budget for them ("
+                    + (AgentServer.PARTIAL_LINE_BUDGET >> 20) + " MiB) is spent");
         }
     }
 
@@ -197,6 +205,8 @@ final class AgentConnection {
         AgentServer.closeQuietly(channel);
         server.forget(id);
         server.slots.closed(peerUid, accepted, trusted);
+        server.partialLine(-decoder.buffered(), 0);
+        if (acceptedAs != null) server.acceptedClosed(acceptedAs, peerUid);
         if (worker != null && why != null) server.emit(new AgentServer.Closed(id, worker, peerPid, why));
         worker = null;
     }

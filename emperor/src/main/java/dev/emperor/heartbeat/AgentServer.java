@@ -55,6 +55,20 @@ public final class AgentServer implements AutoCloseable {
     static final int EVENTS_PER_SECOND = 5;
     static final int EVENT_BURST = 20;
     private static final int READ_BUFFER = 16 << 10;
+    /**
+     * Accepted connections one worker slot may hold: its JVM, and a few more when it starts
+     * other JVMs that inherit the agent. A worker that says hello again and again with its
+     * own token is refused past this.
+     */
+    static final int ACCEPTED_PER_WORKER = 8;
+    /** Accepted connections of one uid other than the emperor's (a tenant's workers together). */
+    static final int ACCEPTED_PER_UID = 1_024;
+    /**
+     * Bytes of incomplete lines all connections may hold together (each may hold up to a
+     * 64 KiB line). Past it, a connection that holds more than a heartbeat's worth is closed.
+     */
+    static final long PARTIAL_LINE_BUDGET = 16L << 20;
+    private static final int SMALL_PARTIAL = 4_096;
 
     /** What the loop hears from the socket. */
     public sealed interface Inbound {
@@ -93,6 +107,11 @@ public final class AgentServer implements AutoCloseable {
     final AtomicLong droppedEvents = new AtomicLong();
     private final AtomicLong refusedConnections = new AtomicLong();
     private long nextId = 1;
+    /** Selector thread only: accepted connections per worker slot ("vassal/worker") and per uid. */
+    private final Map<String, Integer> acceptedByWorker = new HashMap<>();
+    private final Map<Long, Integer> acceptedByUid = new HashMap<>();
+    /** Selector thread only: bytes of incomplete lines held by all connections. */
+    private long partialBytes;
     private long lastExpireMs;
     private volatile boolean running = true;
 
@@ -147,6 +166,21 @@ public final class AgentServer implements AutoCloseable {
         command(() -> {
             AgentConnection c = connections.get(connection);
             if (c == null || c.closing) return;
+            String slot = worker.vassal() + "/" + worker.worker();
+            int forWorker = acceptedByWorker.getOrDefault(slot, 0);
+            int forUid = acceptedByUid.getOrDefault(c.peerUid, 0);
+            if (forWorker >= ACCEPTED_PER_WORKER) {
+                c.fail("worker " + worker.worker() + " of vassal " + worker.vassal() + " already has "
+                        + forWorker + " agent connections");
+                return;
+            }
+            if (c.peerUid != slots.ownUid() && forUid >= ACCEPTED_PER_UID) {
+                c.fail("uid " + c.peerUid + " already has " + forUid + " agent connections");
+                return;
+            }
+            acceptedByWorker.put(slot, forWorker + 1);
+            acceptedByUid.put(c.peerUid, forUid + 1);
+            c.acceptedAs = worker;
             c.worker = worker;
             c.accepted = true;
             slots.accepted(c.peerUid, c.trusted);
@@ -162,6 +196,22 @@ public final class AgentServer implements AutoCloseable {
             AgentConnection c = connections.get(connection);
             if (c != null) c.fail(why);
         });
+    }
+
+    /** An accepted connection of {@code worker} from {@code uid} closed. Selector thread. */
+    void acceptedClosed(WorkerRef worker, long uid) {
+        acceptedByWorker.computeIfPresent(worker.vassal() + "/" + worker.worker(), (k, n) -> n <= 1 ? null : n - 1);
+        acceptedByUid.computeIfPresent(uid, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /**
+     * A connection's incomplete line grew or shrank by {@code delta} bytes; false when the
+     * budget for them is spent and this connection holds more than a heartbeat's worth, so
+     * that it must go. Selector thread.
+     */
+    boolean partialLine(int delta, int nowHeld) {
+        partialBytes += delta;
+        return partialBytes <= PARTIAL_LINE_BUDGET || nowHeld <= SMALL_PARTIAL;
     }
 
     private void command(Runnable r) {

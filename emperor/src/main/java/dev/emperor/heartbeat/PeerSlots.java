@@ -46,6 +46,10 @@ final class PeerSlots {
         trusted = Set.copyOf(set);
     }
 
+    long ownUid() {
+        return ownUid;
+    }
+
     boolean trusted(long uid) {
         // An unknown uid (no SO_PEERCRED): only tokens can tell, so do not starve it.
         return uid < 0 || trusted.contains(uid);

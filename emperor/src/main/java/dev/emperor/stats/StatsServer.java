@@ -52,10 +52,25 @@ public final class StatsServer implements AutoCloseable {
         this.errors = errors;
         this.snapshots = snapshots;
         this.metrics = metrics;
+        boundClients();
         this.server = HttpServer.create(address, 64);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.createContext("/", this::serve);
+    }
+
+    /**
+     * Every local user may connect, so what one can hold is bounded: at most 64 open
+     * connections (more are closed at accept), 5 s to send a request, 30 s to take the answer,
+     * 10 s idle. Unbounded (the JDK's default), 7,000 half-sent requests from one user ran the
+     * emperor out of heap. The JDK reads these once, when its server first loads, so they are
+     * set before the first {@link HttpServer#create}; an operator's own -D settings win.
+     */
+    private static void boundClients() {
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxConnections", "64");
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", "5");
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", "30");
+        System.getProperties().putIfAbsent("sun.net.httpserver.idleInterval", "10");
     }
 
     public void start() {

@@ -74,6 +74,37 @@ class AgentServerTest {
     }
 
     @Test
+    void aWorkerThatSaysHelloAgainAndAgainWithItsOwnTokenIsCappedAndTheSlotIsFreedAtClose() throws Exception {
+        start();
+        List<Client> clients = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < AgentServer.ACCEPTED_PER_WORKER; i++) {
+                Client c = new Client(server.path());
+                clients.add(c);
+                c.send(hello());
+                assertThat(c.line(SOON)).contains("\"type\":\"welcome\"");
+            }
+            try (Client extra = new Client(server.path())) {
+                extra.send(hello());
+                assertThat(extra.line(SOON)).contains("\"type\":\"error\"").contains("already has "
+                        + AgentServer.ACCEPTED_PER_WORKER + " agent connections");
+            }
+            clients.remove(0).close(); // one goes away: its slot is free again
+            long deadline = System.nanoTime() + SOON.toNanos();
+            String answer;
+            do {
+                try (Client again = new Client(server.path())) {
+                    again.send(hello());
+                    answer = again.line(SOON);
+                }
+            } while (!answer.contains("welcome") && System.nanoTime() < deadline);
+            assertThat(answer).contains("\"type\":\"welcome\"");
+        } finally {
+            for (Client c : clients) c.close();
+        }
+    }
+
+    @Test
     void aPeerMayNotSendMoreThanAHellosWorthBeforeItIsAccepted() throws Exception {
         start();
         try (Client c = new Client(server.path())) {

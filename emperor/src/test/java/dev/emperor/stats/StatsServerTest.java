@@ -21,6 +21,43 @@ class StatsServerTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
+    void halfSentRequestsFromALocalUserAreBoundedAndCut() throws Exception {
+        StatsServer server = new StatsServer(new InetSocketAddress("127.0.0.1", 0),
+                () -> CompletableFuture.completedFuture(new EmperorSnapshot(1, "test", 0, 1, List.of("/d"), List.of(),
+                        List.of(), 0, 0L, 0L)), new MetricRegistry(), new InternalErrors());
+        server.start();
+        List<java.net.Socket> held = new java.util.ArrayList<>();
+        try {
+            String[] hp = server.hostPort().split(":");
+            for (int i = 0; i < 300; i++) {
+                java.net.Socket s = new java.net.Socket(hp[0], Integer.parseInt(hp[1]));
+                s.getOutputStream().write("GET /stats HTTP/1.1\r\nHost: x\r\n".getBytes()); // never finished
+                s.setSoTimeout(20_000);
+                held.add(s);
+            }
+            // Every one of them is closed by the server: past 64 at once, the rest within the request deadline.
+            for (java.net.Socket s : held) assertThat(closedByServer(s)).isTrue();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + server.hostPort() + "/stats"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+        } finally {
+            for (java.net.Socket s : held) s.close();
+            server.close();
+        }
+    }
+
+    /** True when the server ended the connection (end of stream or a reset); a timeout fails the test. */
+    private static boolean closedByServer(java.net.Socket s) throws java.io.IOException {
+        try {
+            return s.getInputStream().read() == -1;
+        } catch (java.net.SocketTimeoutException e) {
+            throw e;
+        } catch (java.net.SocketException e) {
+            return true; // reset
+        }
+    }
+
+    @Test
     void anErrorWhileAnsweringIsCountedAndTheNextRequestIsServed() throws Exception {
         InternalErrors errors = new InternalErrors();
         AtomicBoolean fail = new AtomicBoolean(true);

@@ -39,8 +39,13 @@ final class SlotLauncher {
      */
     void launch(WorkerSlot w, VassalSettings s, LogTarget log) throws LaunchException {
         String name = vassal.name();
-        Map<String, String> env = new HashMap<>(host.baseEnvironment(name, Math.max(1, w.id)));
+        Map<String, String> base = host.baseEnvironment(name, Math.max(1, w.id));
+        Map<String, String> env = new HashMap<>(base);
         env.putAll(s.environment());
+        // The worker's identity is the emperor's to give, whatever the file (or vassal-set) says.
+        base.forEach((k, v) -> {
+            if (k.startsWith("EMPEROR_")) env.put(k, v);
+        });
         if (s.agent() && w.id != WorkerSlot.PRELOAD) {
             // Every JVM the worker starts loads the agent; the emperor tells which one is the worker.
             defaults.agentJar().ifPresent(jar -> env.merge("JAVA_TOOL_OPTIONS", "-javaagent:" + jar,

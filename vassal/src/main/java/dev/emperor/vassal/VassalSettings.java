@@ -132,6 +132,11 @@ public record VassalSettings(
                     if (eq < 0 || !ENV_NAME.matcher(key).matches()) {
                         errors.add(new ConfigError(v.origin(), "env: expected KEY=VALUE, found '" + v.value() + "'",
                                 "env: expected KEY=VALUE"));
+                    } else if (key.startsWith("EMPEROR_")) {
+                        // The emperor's own: a worker's identity (which cgroup it joins, which log and
+                        // agent slot are its own) must not be the file's to choose.
+                        errors.add(new ConfigError(v.origin(), "env: " + key + " is reserved for the emperor,"
+                                + " which sets it for every worker", "env: EMPEROR_* is reserved for the emperor"));
                     } else if (v.value().indexOf('\0') >= 0) {
                         errors.add(new ConfigError(v.origin(), "env: a NUL character cannot be passed to a process",
                                 "env: a NUL character cannot be passed to a process"));

@@ -31,10 +31,13 @@ final class WorkerHealth {
     String diagnosis;
     String lastNote;
     Map<String, Number> telemetry = Map.of();
+    /** The agent pid last logged as connected: a reconnect of the same one is not logged again. */
+    long loggedAgentPid;
 
     /** Forgets everything: a new process is in the slot. */
     void reset() {
         agentPid = 0;
+        loggedAgentPid = 0;
         beats = 0;
         lastGcPauseMs = -1;
         lastProgress = -1;

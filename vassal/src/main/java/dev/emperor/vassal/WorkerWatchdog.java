@@ -45,9 +45,12 @@ final class WorkerWatchdog {
         if (w == null) return;
         switch (vassal.state()) {
             case STARTING, RUNNING, BACKOFF, RELOADING, STOPPING, FAILED -> {
+                // The same agent again (a reconnect, or a worker saying hello in a loop): not a line each time.
+                boolean news = w.health.loggedAgentPid != e.agentPid();
+                w.health.loggedAgentPid = e.agentPid();
                 w.health.agentPid = e.agentPid();
                 w.health.diagnosis = null;
-                log(Level.INFO, w.label() + ": agent connected from pid " + e.agentPid()
+                log(news ? Level.INFO : Level.DEBUG, w.label() + ": agent connected from pid " + e.agentPid()
                         + (e.agentPid() != w.pid ? " (a process the worker started)" : "")
                         + (e.runtime() == null || e.runtime().isEmpty() ? "" : ", " + e.runtime()));
             }

@@ -138,6 +138,14 @@ class VassalSettingsTest {
     }
 
     @Test
+    void aWorkersIdentityIsNotTheFilesToChoose() throws Exception {
+        // EMPEROR_VASSAL decides which cgroup a worker joins and whose log it may write.
+        ConfigException e = invalid("app.ini", "[vassal]\ncommand = x\nenv = EMPEROR_VASSAL=bobapp\n");
+        assertThat(e.errors().get(0).toString()).contains("app.ini:3").contains("EMPEROR_VASSAL is reserved");
+        assertThat(e.publicText()).doesNotContain("bobapp");
+    }
+
+    @Test
     void theSettingsAreImmutable() throws Exception {
         VassalSettings s = settings("app.ini", "[vassal]\ncommand = a b\nenv = A=1\n");
         assertThat(catchThrowable(() -> s.argv().add("c"))).isInstanceOf(UnsupportedOperationException.class);
