@@ -8,7 +8,7 @@ import java.util.Optional;
  * ({@code /run/systemd/notify}) or a name in the abstract namespace ({@code @name}).
  *
  * @param name     the path, or the abstract name without its {@code @}
- * @param abstract whether {@code name} is in the abstract namespace
+ * @param isAbstract whether {@code name} is in the abstract namespace
  */
 public record NotifyAddress(String name, boolean isAbstract) {
 

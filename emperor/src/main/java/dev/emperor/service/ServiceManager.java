@@ -89,8 +89,16 @@ public final class ServiceManager {
             LOG.log(Level.WARNING, e.getMessage() + "; not notifying the service manager");
             address = Optional.empty();
         }
-        NotifySender sender = address.<NotifySender>map(NotifySocket::new).orElse(message -> {
-        });
+        NotifySender sender = message -> {
+        };
+        if (address.isPresent()) {
+            try {
+                sender = new NotifySocket(address.get());
+            } catch (IllegalStateException e) {
+                LOG.log(Level.WARNING, e.getMessage() + "; not notifying the service manager");
+                address = Optional.empty();
+            }
+        }
         return new ServiceManager(sender, address.map(Object::toString).orElse(null), timer, states,
                 System::nanoTime, address.isPresent() ? NotifySocket::monotonicMicros : () -> 0L,
                 address.isPresent() ? watchdog(env, pid) : Optional.empty(), wedge);
@@ -117,7 +125,7 @@ public final class ServiceManager {
         if (where != null) {
             LOG.log(Level.INFO, "notifying the service manager at " + where
                     + watchdog.map(w -> "; watchdog pings every " + w.dividedBy(2).toMillis() + " ms").orElse(""));
-            timer.after(tick, this::tick);
+            timer.after(tick, guarded(this::tick));
         }
         wedge.ifPresent(w -> timer.after(w.after(), () -> {
             LOG.log(Level.WARNING, "test hook " + LoopWedge.VARIABLE + ": wedging the event loop for "
@@ -167,8 +175,23 @@ public final class ServiceManager {
                 }
             }
         } finally {
-            timer.after(tick, this::tick);
+            timer.after(tick, guarded(this::tick));
         }
+    }
+
+    /**
+     * The loop counts and logs what its handlers throw; a timer's task runs where that cannot
+     * see it, so a bug here is logged the same way, and the next tick still comes.
+     */
+    private static Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "internal error in the service manager's timer (a bug: please report it"
+                        + " with this stack trace); notifications carry on", e);
+            }
+        };
     }
 
     /** READY, RELOADING and STOPPING must arrive, in order: kept for the next tick when not taken. */
