@@ -16,6 +16,8 @@ import dev.emperor.heartbeat.AgentServer;
 import dev.emperor.logging.InternalErrors;
 import dev.emperor.monitor.DirectoryWatcher;
 import dev.emperor.monitor.TouchReloadWatcher;
+import dev.emperor.service.ServiceEnvironment;
+import dev.emperor.service.ServiceManager;
 import dev.emperor.vassal.Vassal;
 import dev.emperor.vassal.VassalDefaults;
 import dev.emperor.vassal.VassalEvent;
@@ -68,6 +70,8 @@ public final class Emperor {
     private final long startedMono = System.nanoTime();
     private final long startedWall = System.currentTimeMillis();
     private final String version;
+    /** Hook (service): sd_notify and the watchdog, driven from this loop. */
+    private final ServiceManager service;
 
     // ---- loop-owned state ----
     /** Stopped vassals whose escaped processes (setsid daemons) are still to be looked for. */
@@ -100,15 +104,25 @@ public final class Emperor {
         table[0] = reconciler;
         host.currentVassals(reconciler::isCurrent);
         this.touchReload = new TouchReloadWatcher(this::watch);
+        this.service = ServiceManager.fromEnvironment(System.getenv(), ProcessHandle.current().pid(), this::onLoopAfter,
+                () -> reconciler.all().stream().map(Vassal::state).toList());
+    }
+
+    /**
+     * Hook (service): runs {@code task} on the loop after {@code delay}, riding a snapshot
+     * request (its reply's dependents run on the loop, inside the handler) as no event kind of
+     * its own exists yet.
+     */
+    private void onLoopAfter(Duration delay, Runnable task) {
+        CompletableFuture<EmperorSnapshot> onLoop = new CompletableFuture<>();
+        onLoop.thenRun(task);
+        loop.schedule(delay, new TakeSnapshot(onLoop));
     }
 
     /** The emperor's environment minus what is meant for itself (systemd, an emperor above it). */
     private static Map<String, String> workerEnvironment(EmperorSettings settings) {
         Map<String, String> env = new HashMap<>(System.getenv());
-        env.remove("NOTIFY_SOCKET");
-        env.remove("LISTEN_PID");
-        env.remove("LISTEN_FDS");
-        env.remove("LISTEN_FDNAMES");
+        ServiceEnvironment.MANAGER_VARIABLES.forEach(env::remove); // systemd's, for the emperor alone
         // An emperor run as another emperor's vassal must not hand its own identity down.
         env.remove(WorkerEnvironment.SOCKET);
         env.remove(WorkerEnvironment.TOKEN);
@@ -137,6 +151,7 @@ public final class Emperor {
         loop.post(new Rescan(Rescan.Why.START_UP));
         schedulePeriodicRescan();
         loop.schedule(RSS_CHECK, new RssCheck());
+        service.start(); // hook (service)
     }
 
     /** Completes with the process exit code once every vassal has stopped after a shutdown. */
@@ -204,6 +219,7 @@ public final class Emperor {
             reconciler.scan();
             checkTouchReload();
         }
+        if (why == Rescan.Why.START_UP) service.ready(); // hook (service): the first scan is applied
     }
 
     /** Reloads vassals whose touch-reload files changed since the last look. */
@@ -294,9 +310,11 @@ public final class Emperor {
         if (shuttingDown) return "the emperor is shutting down";
         if (name == null) {
             List<Vassal> active = reconciler.active();
+            service.reloading(); // hook (service)
             for (Vassal v : active) {
                 v.handle(new VassalEvent.ReloadRequested("reload requested for all vassals"));
             }
+            service.ready(); // hook (service): every reload is under way
             return "reloading " + active.size() + " vassal(s)";
         }
         Optional<Vassal> vassal = reconciler.find(name);
@@ -325,6 +343,7 @@ public final class Emperor {
             return;
         }
         shuttingDown = true;
+        service.stopping(); // hook (service)
         LOG.log(Level.INFO, "shutting down (" + reason + "): stopping " + reconciler.all().size() + " vassal(s)"
                 + " gracefully; send the signal again to kill them at once");
         try {
