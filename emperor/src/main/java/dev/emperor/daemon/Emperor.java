@@ -109,14 +109,11 @@ public final class Emperor {
     }
 
     /**
-     * Hook (service): runs {@code task} on the loop after {@code delay}, riding a snapshot
-     * request (its reply's dependents run on the loop, inside the handler) as no event kind of
-     * its own exists yet.
+     * Runs {@code task} on the loop after {@code delay}: the service manager's timers, so that
+     * a wedged loop stops the watchdog pings (a bug in one is an internal error, as any).
      */
     private void onLoopAfter(Duration delay, Runnable task) {
-        CompletableFuture<EmperorSnapshot> onLoop = new CompletableFuture<>();
-        onLoop.thenRun(task);
-        loop.schedule(delay, new TakeSnapshot(onLoop));
+        loop.schedule(delay, new EmperorEvent.OnLoop(task));
     }
 
     /** The emperor's environment minus what is meant for itself (systemd, an emperor above it). */
@@ -184,6 +181,7 @@ public final class Emperor {
             case VassalStopped e -> vassalStopped(e.vassal());
             case Reload e -> e.reply().complete(reload(e.name()));
             case TakeSnapshot e -> e.reply().complete(takeSnapshot());
+            case EmperorEvent.OnLoop e -> e.task().run();
             case Shutdown e -> shutdown(e.reason());
             case RssCheck e -> checkRss();
             case SweepEscapees e -> sweepEscapees();

@@ -28,6 +28,10 @@ public sealed interface EmperorEvent {
     record Reload(String name, CompletableFuture<String> reply) implements EmperorEvent {
     }
 
+    /** A task of the emperor's own timers (sd_notify's status and watchdog), run on the loop. */
+    record OnLoop(Runnable task) implements EmperorEvent {
+    }
+
     /** A consistent picture of everything, for /stats and {@code emperor status}. */
     record TakeSnapshot(CompletableFuture<EmperorSnapshot> reply) implements EmperorEvent {
     }
