@@ -122,7 +122,10 @@ static int open_dir(const char *dir, uid_t me) {
         while ((comp = strsep(&rest, "/")) != NULL) {
             if (*comp == '\0' || strcmp(comp, ".") == 0) continue;
             if (strcmp(comp, "..") == 0) {
-                /* From a link's target (the emperor sends normalized paths). All walked so far are real directories, so ".." is the real parent. */
+                /*
+                 * From a link's target (the emperor sends normalized paths). All walked so
+                 * far are real directories, so ".." is the real parent, checked on the way.
+                 */
                 char *last = strrchr(walked, '/');
                 if (last) *last = '\0';
                 int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -379,7 +382,8 @@ static int serve_in_child(char **f) {
         _exit(0);
     }
     close(pair[1]);
-    int fd = child < 0 ? refuse("cannot fork the log opener's child%s: errno %ld", "", errno) : await_child(pair[0], child);
+    int fd = child < 0 ? refuse("cannot fork the log opener's child%s: errno %ld", "", errno)
+                       : await_child(pair[0], child);
     close(pair[0]);
     if (child > 0) end_child(child);
     return fd;

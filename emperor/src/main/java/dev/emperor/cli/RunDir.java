@@ -171,7 +171,7 @@ final class RunDir implements AutoCloseable {
         return Files.readAttributes(p, "unix:uid,mode,isDirectory,isSymbolicLink", LinkOption.NOFOLLOW_LINKS);
     }
 
-    /** A directory above the run dir (attributes {@code a}): owned by root or us, not writable by others unless sticky. */
+    /** A directory above the run dir ({@code a}: its lstat): root's or ours, not writable by others unless sticky. */
     private static void checkAncestor(Path p, Map<String, Object> a, long me) {
         long owner = ((Number) a.get("uid")).longValue();
         int mode = (Integer) a.get("mode");

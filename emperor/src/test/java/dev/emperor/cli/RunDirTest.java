@@ -70,6 +70,7 @@ class RunDirTest {
         System.arraycopy(cmd, 0, all, 5, cmd.length);
         Process p = new ProcessBuilder(all).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as(String.join(" ", cmd) + ": " + out).isTrue();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as(String.join(" ", cmd) + ": " + out)
+                .isTrue();
     }
 }

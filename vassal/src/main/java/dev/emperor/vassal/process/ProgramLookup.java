@@ -138,7 +138,7 @@ final class ProgramLookup {
         return (Boolean) a.get("isDirectory");
     }
 
-    /** The kernel's rule for execute (search, on a directory): owner bits, else group, else others; root as noted above. */
+    /** The kernel's rule for execute (search, on a directory): owner bits, else group, else others; root as above. */
     private static boolean mayExecute(Map<String, Object> a, User user) {
         int mode = (Integer) a.get("mode");
         if (user.uid() == 0) {

@@ -44,14 +44,15 @@ record SystemUser(String name, int uid, int gid) implements AutoCloseable {
         }
     }
 
-    /** Starts {@code cmd} as this user, its output discarded; the caller ends it by its pid ({@link Process#destroyForcibly}). */
+    /** Starts {@code cmd} as this user, output discarded; the caller ends it by its pid (destroyForcibly). */
     Process startAs(String... cmd) throws IOException {
         return new ProcessBuilder(as(cmd)).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true)
                 .start();
     }
 
     private List<String> as(String... cmd) {
-        List<String> all = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--"));
+        List<String> all = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups",
+                "--"));
         all.addAll(List.of(cmd));
         return all;
     }
