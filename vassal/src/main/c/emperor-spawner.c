@@ -36,12 +36,12 @@
  *       does: whatever it forks later, setsid or not, stays in the vassal's cgroup
  *   -r  setrlimit (RES is nofile, nproc, as or core; values in the kernel's units)
  *   -m  umask (octal)
- *   -d  working directory (chdir before the user switch, as root)
+ *   -d  working directory (chdir after the user switch, as the user)
  *   -g  setgid; -G setgroups; -u setuid (numbers: the emperor resolves names through NSS)
  *
  * The worker, before it execs PROGRAM in place: the output pipe on stdout and stderr, a new
  * session (its own process group, so a stop signal reaches everything it forks), limits,
- * umask and directory, groups and user, then SIGKILL as its parent-death signal (after the
+ * umask, groups and user, then the directory, then SIGKILL as its parent-death signal (after the
  * user switch, which clears it; the "parent" is the emperor's thread that started this
  * spawner) and a check that the emperor is still its parent, every descriptor above 2
  * closed. Any failure there is printed to stderr (the worker's log) as
@@ -193,10 +193,11 @@ static int become_worker(void *arg) {
     char *program = args[i + 1];
     char **program_argv = args + i + 2;
 
-    if (dir && chdir(dir) != 0) die("cannot change to directory", dir, errno);
     if (ngroups >= 0 && setgroups((size_t)ngroups, groups) != 0) die("cannot set supplementary groups", NULL, errno);
     if (gid >= 0 && setgid((gid_t)gid) != 0) die("cannot switch group", NULL, errno);
     if (uid >= 0 && setuid((uid_t)uid) != 0) die("cannot switch user", NULL, errno);
+    /* As the user, never as root: root could enter a directory the user may not (bob's 0700 home). */
+    if (dir && chdir(dir) != 0) die("cannot change to directory", dir, errno);
     watch_parent(program);
     closefrom(3);
     execve(program, program_argv, job->environment);

@@ -16,31 +16,45 @@
  * following a symlink it has not checked, and answers: a 4-byte length and a message, with
  * the open descriptor as SCM_RIGHTS when the message is empty (success).
  *
+ * The child answers on a private socket, and the helper forwards the answer: once dropped to
+ * the user, the child is the user's to stop or kill, so the helper gives it CHILD_DEADLINE_MS,
+ * then SIGKILLs it and answers with an error itself. A stopped child thus costs one request a
+ * second at most, leaves nothing behind, and can never make the helper answer twice.
+ *
  * What the walk refuses (the message says which and why): a directory that is not owned by
  * root or the user, or is writable by group or others without the sticky bit (anyone who can
  * rename entries there could swap what we open); a log that is a symbolic link, not a regular
- * file, owned by someone else, or has other hard links. A symlink inside a checked directory
- * was put there by root or the user, and is followed (the walk starts again from "/" on its
- * target). Missing directories are created (0750) as the user.
+ * file, owned by someone else, or has other hard links. A symlink in a checked directory is
+ * followed (the walk starts again from "/" on its target, so each link on the way is judged)
+ * if root or the user could have put it there; in a directory others may write (a sticky one,
+ * as /tmp), only if it is owned by root, the user or the directory's owner, the kernel's
+ * protected_symlinks rule: anyone may add a link to /tmp, pointing anywhere. Missing
+ * directories are created (0750) as the user.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spawner.h"
 
 #define MAX_LOG_REQUEST 65536
 #define MAX_HOPS 40
+/* How long a child (the user's to stop once it has dropped to them) may take to answer. */
+#define CHILD_DEADLINE_MS 1000
 
 static char why[1024];
 
@@ -49,17 +63,42 @@ static int refuse(const char *fmt, const char *a, long n) {
     return -1;
 }
 
-/* A directory we may trust: only root or the user can change its entries. */
-static int trusted(int fd, const char *name, uid_t me) {
-    struct stat st;
-    if (fstat(fd, &st) != 0) return refuse("cannot examine directory %s: errno %ld", name, errno);
-    if (st.st_uid != 0 && st.st_uid != me) {
-        return refuse("directory %s is owned by uid %ld, not by root or the vassal's user", name, (long)st.st_uid);
+/* A directory we may trust: only root or the user can change its entries. Its stat in *st. */
+static int trusted(int fd, const char *name, uid_t me, struct stat *st) {
+    if (fstat(fd, st) != 0) return refuse("cannot examine directory %s: errno %ld", name, errno);
+    if (st->st_uid != 0 && st->st_uid != me) {
+        return refuse("directory %s is owned by uid %ld, not by root or the vassal's user", name, (long)st->st_uid);
     }
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+    if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)) {
         return refuse("directory %s is writable by group or others (mode %lo); refused", name,
-                      (long)(st.st_mode & 07777));
+                      (long)(st->st_mode & 07777));
     }
+    return 0;
+}
+
+/*
+ * The symlink `link` (its own stat) in the directory `dir` (checked, its stat `in`) is
+ * followed, and the walk restarts from "/" on `path`'s new value: its target, then `rest`.
+ */
+static int follow(int dir, const char *comp, const char *walked, const struct stat *link, const struct stat *in,
+                  uid_t me, char *path, const char *rest) {
+    if ((in->st_mode & (S_IWGRP | S_IWOTH)) && link->st_uid != 0 && link->st_uid != me && link->st_uid != in->st_uid) {
+        return refuse("symlink %s in a directory others may write is owned by uid %ld; refused", walked,
+                      (long)link->st_uid);
+    }
+    char target[PATH_MAX], resolved[PATH_MAX];
+    ssize_t n = readlinkat(dir, comp, target, sizeof target - 1);
+    if (n <= 0) {
+        snprintf(why, sizeof why, "cannot read symbolic link %s: %s", walked, n == 0 ? "empty" : strerror(errno));
+        return -1;
+    }
+    target[n] = '\0';
+    /* A relative target counts from the link's directory: `walked` without its last component. */
+    int base = target[0] == '/' ? 0 : (int)(strrchr(walked, '/') - walked);
+    int len = snprintf(resolved, sizeof resolved, "%.*s%s%s%s%s", base, walked, base || target[0] != '/' ? "/" : "",
+                       target, rest ? "/" : "", rest ? rest : "");
+    if (len >= (int)sizeof resolved) return refuse("path too long behind symbolic link %s", walked, 0);
+    memcpy(path, resolved, (size_t)len + 1);
     return 0;
 }
 
@@ -71,8 +110,9 @@ static int open_dir(const char *dir, uid_t me) {
     char path[PATH_MAX];
     if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) return refuse("path too long: %s", dir, 0);
     for (int hop = 0; hop < MAX_HOPS; hop++) {
+        struct stat here; /* the directory `fd` */
         int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || trusted(fd, "/", me) != 0) {
+        if (fd < 0 || trusted(fd, "/", me, &here) != 0) {
             if (fd >= 0) close(fd);
             return fd < 0 ? refuse("cannot open %s: errno %ld", "/", errno) : -1;
         }
@@ -82,8 +122,21 @@ static int open_dir(const char *dir, uid_t me) {
         while ((comp = strsep(&rest, "/")) != NULL) {
             if (*comp == '\0' || strcmp(comp, ".") == 0) continue;
             if (strcmp(comp, "..") == 0) {
+                /*
+                 * From a link's target (the emperor sends normalized paths). All walked so
+                 * far are real directories, so ".." is the real parent, checked on the way.
+                 */
+                char *last = strrchr(walked, '/');
+                if (last) *last = '\0';
+                int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 close(fd);
-                return refuse("'..' in log path %s; give a plain absolute path", dir, 0);
+                if (up < 0) return refuse("cannot open the parent of %s: errno %ld", walked, errno);
+                if (trusted(up, *walked ? walked : "/", me, &here) != 0) {
+                    close(up);
+                    return -1;
+                }
+                fd = up;
+                continue;
             }
             strncat(walked, "/", sizeof walked - strlen(walked) - 1);
             strncat(walked, comp, sizeof walked - strlen(walked) - 1);
@@ -98,18 +151,9 @@ static int open_dir(const char *dir, uid_t me) {
                 }
             }
             if (S_ISLNK(st.st_mode)) {
-                /* Put there by root or the user (its directory is checked): follow it, from "/" again. */
-                char target[PATH_MAX], resolved[PATH_MAX];
-                if (!realpath(walked, target)) {
-                    int err = errno;
-                    close(fd);
-                    snprintf(why, sizeof why, "cannot resolve %s: %s", walked, strerror(err));
-                    return -1;
-                }
-                int n = snprintf(resolved, sizeof resolved, "%s%s%s", target, rest ? "/" : "", rest ? rest : "");
+                int r = follow(fd, comp, walked, &st, &here, me, path, rest);
                 close(fd);
-                if (n >= (int)sizeof resolved) return refuse("path too long: %s", dir, 0);
-                memcpy(path, resolved, (size_t)n + 1);
+                if (r != 0) return -1;
                 restarted = 1;
                 break;
             }
@@ -124,7 +168,7 @@ static int open_dir(const char *dir, uid_t me) {
                 snprintf(why, sizeof why, "cannot open directory %s: %s", walked, strerror(err));
                 return -1;
             }
-            if (trusted(next, walked, me) != 0) {
+            if (trusted(next, walked, me, &here) != 0) {
                 close(next);
                 return -1;
             }
@@ -184,7 +228,8 @@ static int rotate(int dir, const char *name, long keep) {
     return 0;
 }
 
-static void reply(int fd) {
+/* Sends the answer on `sock`: the descriptor, or the message in why when fd is -1. */
+static void reply(int sock, int fd) {
     uint32_t len = fd >= 0 ? 0 : (uint32_t)strlen(why);
     char buf[sizeof len + sizeof why];
     memcpy(buf, &len, sizeof len);
@@ -208,7 +253,7 @@ static void reply(int fd) {
         memcpy(CMSG_DATA(c), &fd, sizeof fd);
     }
     ssize_t r;
-    do r = sendmsg(SOCKET_FD, &msg, MSG_NOSIGNAL); while (r < 0 && errno == EINTR);
+    do r = sendmsg(sock, &msg, MSG_NOSIGNAL); while (r < 0 && errno == EINTR);
     if (r != (ssize_t)iov.iov_len) _exit(1);
 }
 
@@ -246,6 +291,104 @@ static int serve(char **f) {
     return fd;
 }
 
+static long elapsed_ms(const struct timespec *since) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/*
+ * The child's answer from `from` within CHILD_DEADLINE_MS: the descriptor, or -1 with why
+ * set (the child's message, or why there was none).
+ */
+static int await_child(int from, pid_t child) {
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        long left = CHILD_DEADLINE_MS - elapsed_ms(&start);
+        if (left <= 0) {
+            snprintf(why, sizeof why, "the log opener's child (pid %d, running as the log's user) did not answer"
+                     " within %d ms: stopped by that user, or stuck on a slow file system; killed", (int)child,
+                     CHILD_DEADLINE_MS);
+            return -1;
+        }
+        struct pollfd p = {.fd = from, .events = POLLIN};
+        int r = poll(&p, 1, (int)left);
+        if (r > 0) break;
+        if (r < 0 && errno != EINTR) {
+            snprintf(why, sizeof why, "cannot wait for the log opener's child: %s", strerror(errno));
+            return -1;
+        }
+    }
+    uint32_t len;
+    char buf[sizeof len + sizeof why];
+    struct iovec iov = {buf, sizeof buf};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr msg = {0};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof control.buf;
+    ssize_t n = recvmsg(from, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    int fd = -1;
+    for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+            memcpy(&fd, CMSG_DATA(c), sizeof fd);
+        }
+    }
+    if (n >= (ssize_t)sizeof len) memcpy(&len, buf, sizeof len);
+    if (n < (ssize_t)sizeof len || len >= sizeof why || (size_t)n != sizeof len + len || (msg.msg_flags & MSG_CTRUNC) ||
+        (len == 0) != (fd >= 0)) {
+        if (fd >= 0) close(fd);
+        snprintf(why, sizeof why, "the log opener's child (pid %d) ended without a proper answer", (int)child);
+        return -1;
+    }
+    memcpy(why, buf + sizeof len, len);
+    why[len] = '\0';
+    return fd;
+}
+
+/*
+ * Done or too slow, the child ends now: SIGKILL reaches a stopped process too. It is
+ * reaped as soon as it is gone, so that nothing of the user's is left (userdel works);
+ * one stuck in the kernel (a hung file system) is reaped by a later request instead.
+ */
+static void end_child(pid_t child) {
+    kill(child, SIGKILL); /* not reaped yet: the pid is still the child's */
+    int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+    if (pidfd >= 0) {
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        while (poll(&p, 1, CHILD_DEADLINE_MS) < 0 && errno == EINTR) {}
+        close(pidfd);
+    }
+    while (waitpid(child, NULL, WNOHANG) < 0 && errno == EINTR) {}
+}
+
+/* Forks the child that serves request `f` as its user; returns what to answer (why set on -1). */
+static int serve_in_child(char **f) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+        return refuse("cannot make a socket for the log opener's child%s: errno %ld", "", errno);
+    }
+    pid_t child = fork();
+    if (child == 0) {
+        /* The emperor's socket is never the child's: whatever becomes of it, it cannot speak there. */
+        close(SOCKET_FD);
+        close(pair[0]);
+        reply(pair[1], serve(f));
+        _exit(0);
+    }
+    close(pair[1]);
+    int fd = child < 0 ? refuse("cannot fork the log opener's child%s: errno %ld", "", errno)
+                       : await_child(pair[0], child);
+    close(pair[0]);
+    if (child > 0) end_child(child);
+    return fd;
+}
+
 int serve_logs(void) {
     char *request = malloc(MAX_LOG_REQUEST + 1);
     if (!request) return 2;
@@ -277,17 +420,10 @@ int serve_logs(void) {
             f[nf++] = request + at;
             at += strlen(request + at) + 1;
         }
-        pid_t child = nf == 6 ? fork() : -2;
-        if (child == 0) {
-            int fd = serve(f);
-            reply(fd);
-            _exit(0);
-        }
-        int status = 0;
-        if (child > 0) while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
-        if (child < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            snprintf(why, sizeof why, "%s", child == -2 ? "malformed log request" : "the log opener's child failed");
-            reply(-1);
-        }
+        /* Children killed while stuck in the kernel (a hung file system) are reaped once they end. */
+        while (waitpid(-1, NULL, WNOHANG) > 0) {}
+        int fd = nf == 6 ? serve_in_child(f) : refuse("malformed log request%s", "", 0);
+        reply(SOCKET_FD, fd);
+        if (fd >= 0) close(fd);
     }
 }

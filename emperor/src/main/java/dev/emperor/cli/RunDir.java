@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,14 +28,18 @@ import java.util.Set;
  * refused (exit code 2) when they exist and are symbolic links, are not owned by the
  * emperor's effective user, or are writable by group or others; every directory above the run
  * dir must be owned by root or that user and not writable by others unless sticky (as
- * {@code /tmp} is: nobody else can then rename or remove what the emperor made there). The
- * emperor changes the mode only of what it has checked it owns, and never follows a link.
+ * {@code /tmp} is: nobody else can then rename or remove what the emperor made there), and
+ * every symbolic link above it owned by root or that user. That path is walked from "/"
+ * before anything is created, and its real path is used from then on. The emperor changes
+ * the mode only of what it has checked it owns, and follows no link it has not judged.
  */
 final class RunDir implements AutoCloseable {
 
     private static final Set<PosixFilePermission> RUN_DIR_MODE = PosixFilePermissions.fromString("rwx--x--x");
     private static final Set<PosixFilePermission> PRIVATE_MODE = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> ANCESTOR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
     private static final int STICKY = 01000;
+    private static final int MAX_LINKS = 40;
 
     private final Path path;
     private final FileChannel lockChannel;
@@ -71,10 +77,9 @@ final class RunDir implements AutoCloseable {
         long me = uid();
         Path dir = path.toAbsolutePath().normalize();
         try {
-            Path parent = dir.getParent();
-            if (parent == null) throw refused(dir + " cannot be a run dir");
-            Files.createDirectories(parent); // above the run dir; checked next
-            checkAncestors(parent.toRealPath(), me);
+            if (dir.getParent() == null) throw refused(dir + " cannot be a run dir");
+            // From here on the real path: every link on the way is root's or ours, and stays so.
+            dir = trustedParent(dir.getParent(), me).resolve(dir.getFileName());
             // Others may pass through (0711) but not list: workers running as another user
             // (uid = ...) must reach agent.sock; the logs and the control socket stay private.
             ensureOwnDirectory(dir, me, RUN_DIR_MODE, "run dir");
@@ -104,25 +109,81 @@ final class RunDir implements AutoCloseable {
     }
 
     /**
-     * Every directory from "/" down to {@code dir} (already resolved): owned by root or us,
-     * and not writable by others unless sticky. Otherwise someone could rename the run dir
-     * away and put their own in its place.
+     * Walks {@code wanted} from "/" one name at a time, never following a link before it is
+     * judged: each directory must be owned by root or us and not writable by others unless
+     * sticky (else its owner could rename the run dir away and put their own in its place);
+     * each symbolic link must be owned by root or us (else its owner could point it elsewhere
+     * later), and is followed by walking its target the same way. A missing directory is
+     * created (0755) only inside one already checked. Returns the real path.
      */
-    private static void checkAncestors(Path dir, long me) throws IOException {
-        for (Path p = dir; p != null; p = p.getParent()) {
-            Map<String, Object> a = Files.readAttributes(p, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
-            long owner = ((Number) a.get("uid")).longValue();
-            int mode = (Integer) a.get("mode");
-            if (owner != 0 && owner != me) {
-                throw refused(p + " (above the run dir) is owned by uid " + owner + ", not by root or this emperor's"
-                        + " user (uid " + me + "): its owner could replace the run dir. Choose a --run-dir in a"
-                        + " directory of root's or your own");
+    private static Path trustedParent(Path wanted, long me) throws IOException {
+        Deque<String> todo = new ArrayDeque<>();
+        for (Path name : wanted) todo.add(name.toString());
+        Path at = wanted.getRoot();
+        checkAncestor(at, lstat(at), me);
+        int links = 0;
+        while (!todo.isEmpty()) {
+            String name = todo.removeFirst();
+            if (name.equals(".")) continue;
+            if (name.equals("..")) {
+                // `at` holds no link, so its parent is the real one, and already checked.
+                if (at.getParent() != null) at = at.getParent();
+                continue;
             }
-            if ((mode & 0022) != 0 && (mode & STICKY) == 0) {
-                throw refused(p + " (above the run dir) is writable by group or others (mode "
-                        + Integer.toOctalString(mode & 07777) + ") without the sticky bit: anyone could replace the"
-                        + " run dir. Choose another --run-dir or run 'chmod go-w " + p + "'");
+            Path next = at.resolve(name);
+            Map<String, Object> a;
+            try {
+                a = lstat(next);
+            } catch (NoSuchFileException e) {
+                try {
+                    Files.createDirectory(next, PosixFilePermissions.asFileAttribute(ANCESTOR_MODE));
+                } catch (FileAlreadyExistsException raced) {
+                    // judged below like any other
+                }
+                a = lstat(next);
             }
+            if ((Boolean) a.get("isSymbolicLink")) {
+                long owner = ((Number) a.get("uid")).longValue();
+                if (owner != 0 && owner != me) {
+                    throw refused(next + " (on the way to the run dir) is a symbolic link owned by uid " + owner
+                            + ", not by root or this emperor's user (uid " + me + "): its owner could point it"
+                            + " elsewhere at any time. Pass a --run-dir without it");
+                }
+                if (++links > MAX_LINKS) throw refused("too many symbolic links on the way to " + wanted);
+                Path target = Files.readSymbolicLink(next);
+                Deque<String> expanded = new ArrayDeque<>();
+                for (Path t : target) expanded.add(t.toString());
+                expanded.addAll(todo);
+                todo = expanded;
+                if (target.isAbsolute()) at = target.getRoot();
+                continue;
+            }
+            if (!(Boolean) a.get("isDirectory")) {
+                throw refused(next + " (above the run dir) is not a directory; pass another --run-dir");
+            }
+            checkAncestor(next, a, me);
+            at = next;
+        }
+        return at;
+    }
+
+    private static Map<String, Object> lstat(Path p) throws IOException {
+        return Files.readAttributes(p, "unix:uid,mode,isDirectory,isSymbolicLink", LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** A directory above the run dir ({@code a}: its lstat): root's or ours, not writable by others unless sticky. */
+    private static void checkAncestor(Path p, Map<String, Object> a, long me) {
+        long owner = ((Number) a.get("uid")).longValue();
+        int mode = (Integer) a.get("mode");
+        if (owner != 0 && owner != me) {
+            throw refused(p + " (above the run dir) is owned by uid " + owner + ", not by root or this emperor's"
+                    + " user (uid " + me + "): its owner could replace the run dir. Choose a --run-dir in a"
+                    + " directory of root's or your own");
+        }
+        if ((mode & 0022) != 0 && (mode & STICKY) == 0) {
+            throw refused(p + " (above the run dir) is writable by group or others (mode "
+                    + Integer.toOctalString(mode & 07777) + ") without the sticky bit: anyone could replace the"
+                    + " run dir. Choose another --run-dir or run 'chmod go-w " + p + "'");
         }
     }
 

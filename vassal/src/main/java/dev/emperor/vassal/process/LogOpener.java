@@ -19,7 +19,8 @@ import java.nio.file.Path;
  *
  * <p>Used by the loop thread (nothing) and the output writer thread (opening, rotating,
  * reopening after a write error); calls are serialized. The helper is started at the first
- * request and again after it died or hung.
+ * request and again after it died or hung. A child that its user stopped or that is stuck
+ * costs one request about a second: the helper kills it and answers with an error itself.
  */
 final class LogOpener implements AutoCloseable {
 
@@ -115,8 +116,16 @@ final class LogOpener implements AutoCloseable {
     }
 
     private void stop() {
+        // Its children run as vassals' users, who may have stopped them: the whole group goes
+        // (the helper leads its own session). Never 0: that would be the emperor's own group.
+        if (pid > 0) Posix.killGroup(pid, Signal.KILL);
         HelperProcess.stop(new HelperProcess.Connection(pid, socket));
         socket = -1;
+    }
+
+    /** The helper's pid while one runs, else -1 (for tests: it is not restarted for a slow child). */
+    synchronized int helperPid() {
+        return socket >= 0 ? pid : -1;
     }
 
     private void send(byte[] body) throws HelperGone {

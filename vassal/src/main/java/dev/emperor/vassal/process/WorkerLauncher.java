@@ -22,9 +22,10 @@ import java.util.Optional;
  *       Ctrl-C in the emperor's terminal does not reach it behind the emperor's back); every
  *       signal is at its default action and none is blocked (an emperor started in the
  *       background has SIGINT ignored, which a worker would otherwise inherit);</li>
- *   <li>sets resource limits while still root, the umask, the working directory, then the
- *       groups and user; then the parent-death signal (SIGKILL when the emperor's thread that
- *       started the spawner dies: a SIGKILLed emperor leaves no worker running) and a check
+ *   <li>sets resource limits while still root, the umask, then the groups and user, then the
+ *       working directory (as the user: root could enter what the user may not); then the
+ *       parent-death signal (SIGKILL when the emperor's thread that started the spawner dies:
+ *       a SIGKILLed emperor leaves no worker running) and a check
  *       that the emperor is still its parent; it closes every other descriptor and execs the
  *       program in place, so the pid we hold is the program's own.</li>
  * </ol>
@@ -108,14 +109,20 @@ public final class WorkerLauncher implements AutoCloseable {
 
     /** Starts the worker; watch its pid with a {@link ChildReaper} at once. */
     public Launched start(LaunchSpec spec) throws LaunchException {
-        Path program = resolveProgram(spec);
-        if (!Files.isDirectory(spec.directory())) {
-            throw new LaunchException("working directory " + spec.directory() + " does not exist");
-        }
         ProcessLimits limits = spec.limits();
         if (limits.changesAccount() && Posix.effectiveUid() != 0) {
             throw new LaunchException("uid/gid need the emperor to run as root (it runs as uid "
                     + Posix.effectiveUid() + ")");
+        }
+        Optional<Accounts.Account> account = limits.changesAccount()
+                ? Optional.of(Accounts.resolve(limits.uid(), limits.gid())) : Optional.empty();
+        ProgramLookup.Runner runner = runner(account);
+        Path program = ProgramLookup.resolve(spec.argv().get(0), spec.environment(), spec.directory(), runner);
+        // Only for the emperor's own user: root answering "does not exist" for a tenant's vassal
+        // would tell her what exists in directories she may not enter. Her worker's chdir, as
+        // her, fails instead ("cannot change to directory ...", exit 127, in her log).
+        if (runner instanceof ProgramLookup.Emperor && !Files.isDirectory(spec.directory())) {
+            throw new LaunchException("working directory " + spec.directory() + " does not exist");
         }
         List<String> args = new ArrayList<>(spec.argv().size() + 16);
         Optional<Path> cgroup = cgroupOf(spec);
@@ -134,18 +141,18 @@ public final class WorkerLauncher implements AutoCloseable {
         args.add("-d");
         args.add(spec.directory().toString());
         LogOpener.Owner logOwner = LogOpener.Owner.EMPEROR;
-        if (limits.changesAccount()) {
-            Accounts.Account account = Accounts.resolve(limits.uid(), limits.gid());
-            logOwner = LogOpener.Owner.of(account);
+        if (account.isPresent()) {
+            Accounts.Account a = account.get();
+            logOwner = LogOpener.Owner.of(a);
             args.add("-G");
             StringBuilder groups = new StringBuilder();
-            for (int g : account.groups()) groups.append(groups.isEmpty() ? "" : ",").append(g);
+            for (int g : a.groups()) groups.append(groups.isEmpty() ? "" : ",").append(g);
             args.add(groups.toString());
             args.add("-g");
-            args.add(Integer.toString(account.gid()));
-            if (account.uid() >= 0) {
+            args.add(Integer.toString(a.gid()));
+            if (a.uid() >= 0) {
                 args.add("-u");
-                args.add(Integer.toString(account.uid()));
+                args.add(Integer.toString(a.uid()));
             }
         }
         args.add("--");
@@ -218,30 +225,21 @@ public final class WorkerLauncher implements AutoCloseable {
 
     /**
      * Resolves the program as execvp would (a name with a slash is a path from the working
-     * directory, else it is searched on the worker's PATH), so that a missing program is
-     * reported by name instead of as an exit code from the spawned worker.
+     * directory, else it is searched on the worker's PATH), as the emperor's own user, so that
+     * a missing program is reported by name instead of as an exit code from the spawned
+     * worker. {@link #start} judges it as the worker's user (see {@link ProgramLookup}).
      */
     public static Path resolveProgram(LaunchSpec spec) throws LaunchException {
-        String name = spec.argv().get(0);
-        if (name.isEmpty()) {
-            throw new LaunchException("the command is empty");
-        }
-        if (name.contains("/")) {
-            Path p = spec.directory().resolve(name).normalize();
-            if (!Files.exists(p)) throw new LaunchException("program " + p + " does not exist");
-            if (Files.isDirectory(p) || !Files.isExecutable(p)) {
-                throw new LaunchException("program " + p + " is not an executable file");
-            }
-            return p;
-        }
-        String path = spec.environment().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-        for (String dir : path.split(":")) {
-            if (dir.isEmpty()) continue;
-            Path p = spec.directory().resolve(dir).resolve(name);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        throw new LaunchException("program '" + name + "' not found on PATH (" + path + ")");
+        return ProgramLookup.resolve(spec.argv().get(0), spec.environment(), spec.directory(),
+                new ProgramLookup.Emperor());
+    }
+
+    /** Whose rights decide which program runs: the worker's user when it is not the emperor's. */
+    private static ProgramLookup.Runner runner(Optional<Accounts.Account> account) {
+        if (account.isEmpty()) return new ProgramLookup.Emperor();
+        Accounts.Account a = account.get();
+        int uid = a.uid() >= 0 ? a.uid() : Posix.effectiveUid();
+        if (uid == Posix.effectiveUid()) return new ProgramLookup.Emperor();
+        return new ProgramLookup.User(uid, a.gid(), a.groups());
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -31,6 +33,28 @@ record SystemUser(String name, int uid, int gid) implements AutoCloseable {
     /** {@code dir} and what it holds now belong to this user. */
     void owns(Path dir) throws IOException, InterruptedException {
         run("chown", "-R", uid + ":" + gid, dir.toString());
+    }
+
+    /** Runs {@code cmd} as this user (setpriv, no supplementary groups), as she would, and waits for it. */
+    void runAs(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(as(cmd)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " as " + name + " failed: " + out);
+        }
+    }
+
+    /** Starts {@code cmd} as this user, output discarded; the caller ends it by its pid (destroyForcibly). */
+    Process startAs(String... cmd) throws IOException {
+        return new ProcessBuilder(as(cmd)).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true)
+                .start();
+    }
+
+    private List<String> as(String... cmd) {
+        List<String> all = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups",
+                "--"));
+        all.addAll(List.of(cmd));
+        return all;
     }
 
     @Override
