@@ -222,7 +222,7 @@ class SupervisionTest extends EmperorTestBase {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 "root".equals(System.getProperty("user.name")), "needs root to switch users");
         writeVassal("nobody.ini", "[vassal]\ncommand = sh -c \"echo uid=$(id -u) gid=$(id -g) umask=$(umask);"
-                + " exec sleep " + marker + "\"\nuid = nobody\numask = 027\nlimit-nofile = 123\n");
+                + " exec sleep " + marker + "\"\nchdir = /\nuid = nobody\numask = 027\nlimit-nofile = 123\n");
         EmperorProcess emperor = emperor();
         emperor.awaitState("nobody", "running");
         long pid = emperor.pids("nobody").get(0);

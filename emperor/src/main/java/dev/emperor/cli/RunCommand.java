@@ -104,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
              ChildReaper reaper = new ChildReaper()) {
             WorkerLauncher launcher;
             try {
-                launcher = WorkerLauncher.install(settings.runDir().resolve("bin"), pump);
+                launcher = WorkerLauncher.install(dir.path().resolve("bin"), pump); // the checked real path
             } catch (LaunchException e) {
                 throw new EmperorCommand.UserError(e.getMessage(), 2);
             }
