@@ -174,6 +174,21 @@ class VassalSourceTest {
         assertThat(same.changedTo(writable)).isTrue();
     }
 
+    @Test
+    void theEmperorsOwnShortageIsNoProblemOfTheFile() {
+        // what the JDK throws for EMFILE, ENFILE and ENOMEM: kept as is and retried, like a
+        // directory that cannot be listed, never shown as that vassal's error
+        assertThat(VassalSource.isShortage(new java.nio.file.FileSystemException("/v/app.ini", null,
+                "Too many open files"))).isTrue();
+        assertThat(VassalSource.isShortage(new java.nio.file.FileSystemException("/v/app.ini", null,
+                "Too many open files in system"))).isTrue();
+        assertThat(VassalSource.isShortage(new java.nio.file.FileSystemException("/v/app.ini", null,
+                "Cannot allocate memory"))).isTrue();
+        assertThat(VassalSource.isShortage(new java.nio.file.FileSystemException("/v/app.ini", null,
+                "Too many levels of symbolic links"))).isFalse();
+        assertThat(VassalSource.isShortage(new java.nio.file.AccessDeniedException("/v/app.ini"))).isFalse();
+    }
+
     private static void swap(Path dir, Path version) throws IOException {
         Path tmp = Files.createSymbolicLink(dir.resolve("..data_tmp"), version.getFileName());
         Files.move(tmp, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
