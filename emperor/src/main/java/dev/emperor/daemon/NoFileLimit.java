@@ -35,7 +35,12 @@ final class NoFileLimit {
         public long max;
     }
 
-    /** Raises the soft limit to the hard limit and returns the soft limit now in force. */
+    /**
+     * Raises the soft limit to the hard limit and returns the soft limit now in force. The limit
+     * the emperor was started with is what its workers get back (see WorkerLauncher); it is
+     * known only when the JVM did not raise it before main (HotSpot's MaxFDLimit, on by default,
+     * does: bin/emperor turns it off).
+     */
     static long raiseToHard() {
         try {
             Rlimit r = new Rlimit();
@@ -47,14 +52,38 @@ final class NoFileLimit {
                 C.INSTANCE.setrlimit(RLIMIT_NOFILE, r);
                 C.INSTANCE.getrlimit(RLIMIT_NOFILE, r);
             }
-            LOG.log(Level.INFO, "file descriptor limit: " + r.cur + (before != r.cur ? " (raised from " + before
-                    + " to the hard limit)" : " (the hard limit)") + "; each worker costs the emperor 2-3");
+            LOG.log(Level.INFO, describe(before, r.cur, jvmRaisedIt()));
             return r.cur;
         } catch (LastErrorException | UnsatisfiedLinkError e) {
             long fallback = 1024;
             LOG.log(Level.WARNING, "cannot read or raise the file descriptor limit (" + e.getMessage()
                     + "); assuming " + fallback);
             return fallback;
+        }
+    }
+
+    /** The log line: what the limit was, what it is now, and whether the first figure can be trusted. */
+    static String describe(long before, long now, boolean jvmRaisedIt) {
+        String cost = "; each worker costs the emperor 2-3 descriptors";
+        if (jvmRaisedIt) {
+            return "file descriptor limit: " + now + cost + ". The limit the emperor was started with is unknown:"
+                    + " the JVM raised it to the hard limit before the emperor ran (-XX:+MaxFDLimit, the default),"
+                    + " so workers without limit-nofile inherit " + now + "; start it with -XX:-MaxFDLimit, as"
+                    + " bin/emperor does, so that they keep the one it was started with";
+        }
+        if (before == now) return "file descriptor limit: " + now + " (already the hard limit)" + cost;
+        return "file descriptor limit raised from " + before + " to " + now + " (the hard limit)" + cost
+                + "; workers without limit-nofile keep " + before;
+    }
+
+    /** Whether HotSpot raised the soft limit before main (MaxFDLimit); false when it cannot tell. */
+    private static boolean jvmRaisedIt() {
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            return bean != null && Boolean.parseBoolean(bean.getVMOption("MaxFDLimit").getValue());
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            return false; // not HotSpot, or no such flag: nothing raised it
         }
     }
 }

@@ -119,16 +119,57 @@ final class Reconciler {
                 admit(file);
             } else if (entry.removed) {
                 // Comes back once the old instance has stopped (VassalStopped asks for a scan).
-            } else if (entry.file.changedTo(file)) {
-                boolean moved = !entry.file.path().equals(file.path());
-                entry.file = file;
-                LOG.log(Level.INFO, "vassal " + file.name() + ": " + file.path()
-                        + (moved ? " replaces the previous file" : " changed") + "; reloading");
-                entry.vassal.handle(read(file));
             } else {
-                entry.file = file; // the same version, perhaps through a new symlink target
+                update(entry, file);
             }
         }
+    }
+
+    /**
+     * A later scan found {@code file} for a kept vassal: reload it if it changed. An entry whose
+     * problem cleared is compared with the last version that could be read, so a file that was
+     * unreadable for a while and comes back as it was is not reloaded.
+     */
+    private void update(Entry entry, VassalFile file) {
+        boolean cleared = file.problem().isEmpty() && entry.file.problem().isPresent() && entry.good != null;
+        VassalFile base = cleared ? entry.good : entry.file;
+        if (!base.changedTo(file)) {
+            if (cleared || entry.refused != null) {
+                LOG.log(Level.INFO, "vassal " + file.name() + ": " + file.path() + (cleared ? " can be read again"
+                        : " is back to the version that runs") + " and is unchanged; not reloaded");
+                entry.refused = null;
+            }
+            entry.seen(file); // the same version, perhaps through a new symlink target
+            return;
+        }
+        VassalEvent event = read(file);
+        if (event instanceof VassalEvent.ConfigLoaded loaded && !fits(entry, loaded.settings())) return;
+        boolean moved = !entry.file.path().equals(file.path());
+        entry.refused = null;
+        entry.seen(file);
+        LOG.log(Level.INFO, "vassal " + file.name() + ": " + file.path()
+                + (moved ? " replaces the previous file" : " changed") + "; reloading");
+        entry.vassal.handle(event);
+    }
+
+    /**
+     * Whether a running vassal's new settings fit the descriptor budget: what they cost beyond
+     * what its live workers hold now (raising {@code processes} must not blind the emperor
+     * either). If not, the vassal keeps its running configuration and shows why; its file
+     * version is not taken, so every later scan tries again.
+     */
+    private boolean fits(Entry entry, VassalSettings next) {
+        Vassal v = entry.vassal;
+        int holding = v.hasLiveWorkers() ? v.settings().map(FdBudget::cost).orElse(0) : 0;
+        int more = FdBudget.cost(next) - holding;
+        if (more <= 0 || budget.admit(more)) return true;
+        if (entry.refused == null) { // once per episode: each scan would log it again
+            entry.refused = "not reloaded: " + budget.refusal();
+            LOG.log(Level.WARNING, "vassal " + v.name() + ": " + entry.refused + "; it keeps running as it is,"
+                    + " and the change is applied by itself when descriptors are free");
+            v.handle(new VassalEvent.ConfigInvalid(entry.refused));
+        }
+        return false;
     }
 
     /** The vassal files present now, by name; the first of two files with one name wins. */
@@ -351,11 +392,20 @@ final class Reconciler {
     private static final class Entry {
         final Vassal vassal;
         VassalFile file;
+        /** The last version that could be read (null: none yet). */
+        VassalFile good;
+        /** Why the newest version waits for descriptors, or null. */
+        String refused;
         boolean removed;
 
         Entry(Vassal vassal, VassalFile file) {
             this.vassal = vassal;
-            this.file = file;
+            seen(file);
+        }
+
+        void seen(VassalFile f) {
+            file = f;
+            if (f.problem().isEmpty()) good = f;
         }
     }
 

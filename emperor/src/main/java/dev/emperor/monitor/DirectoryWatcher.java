@@ -7,8 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.util.HashSet;
-import java.util.Set;
+import java.nio.file.Files;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Tells when something changed in the watched directories, using the kernel's notifications
@@ -21,7 +24,8 @@ public final class DirectoryWatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("emperor.monitor");
 
     private final WatchService service;
-    private final Set<Path> registered = new HashSet<>();
+    /** Each watched directory: which directory it was (its fileKey) when registered, and its key. */
+    private final Map<Path, Registration> registered = new HashMap<>();
     private final Runnable onChange;
     private final Thread thread;
 
@@ -35,17 +39,26 @@ public final class DirectoryWatcher implements AutoCloseable {
         thread.start();
     }
 
+    private record Registration(Object fileKey, WatchKey key) {
+    }
+
     /**
-     * Watches {@code dir} if it is not watched yet. Returns false (and logs) when it cannot be
-     * watched now; the periodic rescan calls this again, so a directory that appears later is
-     * picked up.
+     * Watches {@code dir} if it is not watched yet, or if the directory under that name is no
+     * longer the one watched: inotify follows an inode, so after {@code mv v v.bak; mkdir v} the
+     * old watch reports on {@code v.bak} and the new {@code v} needs a watch of its own. Every
+     * scan calls this, so a stat per directory per scan keeps that true. Returns false (and
+     * logs) when it cannot be watched now; the periodic rescan calls this again, so a directory
+     * that appears later is picked up.
      */
     public synchronized boolean watch(Path dir) {
-        if (registered.contains(dir)) return true;
+        Registration known = registered.get(dir);
         try {
-            dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
-                    StandardWatchEventKinds.ENTRY_MODIFY);
-            registered.add(dir);
+            Object fileKey = Files.readAttributes(dir, BasicFileAttributes.class).fileKey();
+            if (known != null && known.key().isValid() && Objects.equals(known.fileKey(), fileKey)) return true;
+            if (known != null) known.key().cancel(); // the old inode (moved away, or gone)
+            WatchKey key = dir.register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+            registered.put(dir, new Registration(fileKey, key));
             return true;
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot watch " + dir + " (" + e.getMessage()
@@ -61,7 +74,10 @@ public final class DirectoryWatcher implements AutoCloseable {
                 key.pollEvents(); // contents do not matter: a scan finds out what changed
                 if (!key.reset()) {
                     synchronized (this) {
-                        registered.remove((Path) key.watchable());
+                        // only if it is still this key: a directory registered again has a new one
+                        Path dir = (Path) key.watchable();
+                        Registration r = registered.get(dir);
+                        if (r != null && r.key() == key) registered.remove(dir);
                     }
                 }
                 onChange.run();

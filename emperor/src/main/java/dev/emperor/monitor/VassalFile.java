@@ -22,31 +22,48 @@ public record VassalFile(String name, Path path, Fingerprint fingerprint, Option
 
     /** An entry that is there but cannot be read. */
     public static VassalFile unreadable(String name, Path path, String problem) {
-        return new VassalFile(name, path, new Fingerprint(0, -1, problem, null, null), Optional.of(problem));
+        return new VassalFile(name, path, new Fingerprint(0, -1, problem, null, null, null), Optional.of(problem));
     }
 
-    /** Whether {@code next}, found by a later scan, is another version of this file: reload. */
+    /**
+     * Whether {@code next}, found by a later scan, is another version of this file: reload. A
+     * problem that appears or changes is a change (the vassal shows it); one that clears is
+     * judged by the caller against the last version that could be read (see
+     * {@code Reconciler}), so an entry that was unreadable for a while and comes back as it was
+     * is not reloaded.
+     */
     public boolean changedTo(VassalFile next) {
         return !path.equals(next.path) || !problem.equals(next.problem) || fingerprint.changedTo(next.fingerprint);
     }
 
     /**
-     * Modification time (ns), size and identity (inode) of the file a path resolves to. A
-     * touch changes the time, an edit the time or size, and an editor's write-then-rename
-     * the inode: each is one change.
+     * Modification time (ns), size and identity (inode) of the file a path resolves to, and who
+     * owns it and may write it. A touch changes the time, an edit the time or size, an editor's
+     * write-then-rename the inode, and a chown or chmod the {@code access} (strict and tyrant
+     * mode decide by it; it changes ctime only): each is one change.
      *
      * <p>For an entry that is a symlink, {@code target} (the real path it resolves to) and
-     * {@code digest} (SHA-256 of the content) are kept too: a Kubernetes ConfigMap update swaps
-     * every file's target at once, and only the files whose content differs have changed; a
-     * touch of the same target (a template many vassals link to) is still a change.
+     * {@code digest} (SHA-256 of the content; null when it is too large or not the link
+     * owner's to read) are kept too: a Kubernetes ConfigMap update swaps every file's target at
+     * once, and only the files whose content (or owner or mode) differs have changed; a touch of
+     * the same target (a template many vassals link to) is still a change.
+     *
+     * @param access who owns it and may write it, compared as a whole (null: unknown)
      */
-    public record Fingerprint(long mtimeNanos, long size, Object fileKey, Path target, byte[] digest) {
+    public record Fingerprint(long mtimeNanos, long size, Object fileKey, Object access, Path target, byte[] digest) {
 
-        public Fingerprint(long mtimeNanos, long size, Object fileKey) {
-            this(mtimeNanos, size, fileKey, null, null);
+        public Fingerprint(long mtimeNanos, long size, Object fileKey, Object access) {
+            this(mtimeNanos, size, fileKey, access, null, null);
+        }
+
+        /** Whether the same target, unchanged, is still there: its digest need not be computed again. */
+        public boolean sameTarget(Path target, Object fileKey, long size, long mtimeNanos) {
+            return Objects.equals(this.target, target) && Objects.equals(this.fileKey, fileKey) && this.size == size
+                    && this.mtimeNanos == mtimeNanos;
         }
 
         boolean changedTo(Fingerprint next) {
+            if (!Objects.equals(access, next.access)) return true; // judged anew by strict and tyrant mode
             boolean statChanged = mtimeNanos != next.mtimeNanos || size != next.size
                     || !Objects.equals(fileKey, next.fileKey);
             if (digest == null || next.digest == null) return statChanged;
@@ -61,7 +78,7 @@ public record VassalFile(String name, Path path, Fingerprint fingerprint, Option
 
         @Override
         public int hashCode() {
-            return Objects.hash(mtimeNanos, size, fileKey, target);
+            return Objects.hash(mtimeNanos, size, fileKey, access, target);
         }
     }
 }

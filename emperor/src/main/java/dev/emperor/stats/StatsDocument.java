@@ -121,6 +121,25 @@ public final class StatsDocument {
         sb.append("# HELP emperor_uptime_seconds Seconds since the emperor started.\n");
         sb.append("# TYPE emperor_uptime_seconds gauge\n");
         sb.append("emperor_uptime_seconds ").append(s.uptimeMs() / 1000.0).append('\n');
+        family(sb, "emperor_fds_in_use", "gauge", "File descriptors the emperor holds (counted at the last scan,"
+                + " plus what was admitted since).");
+        sb.append("emperor_fds_in_use ").append(s.fdsInUse()).append('\n');
+        family(sb, "emperor_fd_limit", "gauge", "The emperor's soft RLIMIT_NOFILE.");
+        sb.append("emperor_fd_limit ").append(s.fdLimit()).append('\n');
+        family(sb, "emperor_internal_errors_total", "counter", "Event handlers that threw (bugs) since start.");
+        sb.append("emperor_internal_errors_total ").append(s.internalErrors()).append('\n');
+        family(sb, "emperor_directory_listable", "gauge", "1 when the vassal directory could be listed at the"
+                + " last scan, else 0 (its vassals are kept as they are and it is retried).");
+        for (var d : s.directories()) {
+            sb.append("emperor_directory_listable{path=\"").append(escape(d.path().toString())).append("\"} ")
+                    .append(d.listable() ? 1 : 0).append('\n');
+        }
+        family(sb, "emperor_directory_list_failures", "gauge", "Listing attempts of the vassal directory failed"
+                + " in a row (0 while listable).");
+        for (var d : s.directories()) {
+            sb.append("emperor_directory_list_failures{path=\"").append(escape(d.path().toString())).append("\"} ")
+                    .append(d.failures()).append('\n');
+        }
         Map<VassalState, Integer> byState = new EnumMap<>(VassalState.class);
         for (VassalState st : VassalState.values()) byState.put(st, 0);
         for (VassalStatus v : s.vassals()) byState.merge(v.state(), 1, Integer::sum);
@@ -186,6 +205,11 @@ public final class StatsDocument {
             sb.append(name).append("_count ").append(t.getValue().getCount()).append('\n');
         }
         return sb.toString();
+    }
+
+    private static void family(StringBuilder sb, String name, String type, String help) {
+        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
     }
 
     private static String promName(String dropwizardName) {

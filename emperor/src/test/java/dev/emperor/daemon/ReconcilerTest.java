@@ -337,6 +337,55 @@ class ReconcilerTest {
         assertThat(status("bad").error()).doesNotContain("file descriptor");
     }
 
+    @Test
+    void raisingProcessesBeyondTheFdBudgetKeepsTheRunningConfigurationAndAppliesItOnceItFits() throws IOException {
+        fdLimit = 100; // reserve 32: 68 usable
+        fdsInUse = 40;
+        Path file = write("web.ini", "sleep 100");
+        reconciler.scan();
+        long old = pid("web");
+
+        // 20 workers cost 41 descriptors, 38 more than the one running: 43 + 38 > 68.
+        Files.writeString(file, "[vassal]\ncommand = sleep 100\nprocesses = 20\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        reconciler.scan();
+
+        assertThat(host.signalsTo(old)).isEmpty();
+        assertThat(host.pidsOf("web")).hasSize(1);
+        assertThat(status("web").state()).isEqualTo(VassalState.STARTING);
+        assertThat(status("web").error()).startsWith(
+                "not reloaded: file descriptor limit reached (43 of 100 in use); raise LimitNOFILE");
+        reconciler.scan(); // still no room: still the old configuration
+        assertThat(host.signalsTo(old)).isEmpty();
+
+        fdLimit = 1024; // LimitNOFILE raised (or descriptors freed): the next scan applies the change
+        reconciler.scan();
+        assertThat(host.signalsTo(old)).containsExactly(Signal.TERM);
+        workersExit("web");
+        assertThat(host.pidsOf("web")).hasSize(21);
+        assertThat(status("web").error()).isNull();
+    }
+
+    @Test
+    void anEntryThatWasUnreadableForAWhileAndComesBackAsItWasIsNotReloaded() throws IOException {
+        Path file = write("web.ini", "sleep 100");
+        reconciler.scan();
+        long old = pid("web");
+
+        Path kept = Files.move(file, root.resolve("web.ini.kept"));
+        Files.createSymbolicLink(file, file); // ELOOP for a while
+        reconciler.scan();
+        assertThat(status("web").error()).contains("too many levels of symbolic links");
+        assertThat(host.signalsTo(old)).isEmpty(); // the last valid configuration keeps running
+
+        Files.delete(file);
+        Files.move(kept, file); // the very same file: inode, size, times, owner
+        reconciler.scan();
+
+        assertThat(host.signalsTo(old)).isEmpty();
+        assertThat(host.pidsOf("web")).hasSize(1);
+    }
+
     // ---- Kubernetes ConfigMap volumes -----------------------------------------------------------
 
     /** kubelet's atomic writer: a timestamped directory, ..data pointing at it, one symlink per file. */

@@ -1,5 +1,8 @@
 package dev.emperor.vassal.process;
 
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,8 +52,12 @@ public final class WorkerLauncher implements AutoCloseable {
     private final LogOpener logOpener;
     private final Path privateLogDir;
     private final Optional<VassalCgroups> cgroups;
+    /** RLIMIT_NOFILE as {@code soft:hard} when the launcher was installed, or null if unknown. */
+    private final String startingNoFile;
 
-    private WorkerLauncher(SpawnerImage image, Path privateLogDir, Optional<VassalCgroups> cgroups, OutputPump pump) {
+    private WorkerLauncher(SpawnerImage image, Path privateLogDir, Optional<VassalCgroups> cgroups, OutputPump pump,
+                           String startingNoFile) {
+        this.startingNoFile = startingNoFile;
         this.pump = pump;
         this.image = image;
         this.spawner = new Spawner(image);
@@ -63,7 +70,9 @@ public final class WorkerLauncher implements AutoCloseable {
      * Loads the spawner out of the jar (see {@link SpawnerImage}: run from a descriptor, never
      * from a path) and returns a launcher that uses it. {@code binDir} (a directory only the
      * emperor can write) is used only where the kernel refuses to run a memfd; the emperor's
-     * private log directory is taken to be its sibling {@code logs}, as in the run dir.
+     * private log directory is taken to be its sibling {@code logs}, as in the run dir. Install
+     * it before the emperor raises its own descriptor limit: the limit in force now is the one
+     * workers get (see {@link #start}).
      */
     public static WorkerLauncher install(Path binDir, OutputPump pump) throws LaunchException {
         return install(binDir, binDir.resolveSibling("logs"), pump);
@@ -77,7 +86,34 @@ public final class WorkerLauncher implements AutoCloseable {
     public static WorkerLauncher install(Path binDir, Path privateLogDir, OutputPump pump) throws LaunchException {
         SpawnerImage image = SpawnerImage.load(binDir);
         Path runDir = binDir.toAbsolutePath().normalize().getParent();
-        return new WorkerLauncher(image, privateLogDir, VassalCgroups.detect(runDir), pump);
+        return new WorkerLauncher(image, privateLogDir, VassalCgroups.detect(runDir), pump, noFileNow());
+    }
+
+    /** getrlimit, to remember the descriptor limit the emperor started with. */
+    private interface Rlimits extends Library {
+        int RLIMIT_NOFILE = 7;
+
+        /** {@code limit}: struct rlimit as {soft, hard} (two unsigned longs on Linux). */
+        int getrlimit(int resource, long[] limit) throws LastErrorException;
+    }
+
+    /**
+     * RLIMIT_NOFILE now, as the spawner's {@code soft:hard}. Read at install, which comes
+     * before the emperor raises its own soft limit; null when it cannot be read (workers then
+     * inherit the emperor's).
+     */
+    private static String noFileNow() {
+        try {
+            long[] limit = new long[2];
+            Native.load("c", Rlimits.class).getrlimit(Rlimits.RLIMIT_NOFILE, limit);
+            return word(limit[0]) + ":" + word(limit[1]);
+        } catch (LastErrorException | UnsatisfiedLinkError e) {
+            return null;
+        }
+    }
+
+    private static String word(long rlim) {
+        return rlim == -1L ? "unlimited" : Long.toUnsignedString(rlim);
     }
 
     /** The vassals' cgroups, where the machine has cgroup v2 and the emperor may use it. */
@@ -129,6 +165,13 @@ public final class WorkerLauncher implements AutoCloseable {
         if (cgroup.isPresent()) {
             args.add("-c");
             args.add(cgroup.get().toString());
+        }
+        // The emperor raises its own soft descriptor limit to the hard one; its workers get the
+        // limit it was started with (systemd's 1024 keeps select() and fd-walking loops sane),
+        // unless they set limit-nofile.
+        if (!limits.rlimits().containsKey(ProcessLimits.Resource.NOFILE) && startingNoFile != null) {
+            args.add("-r");
+            args.add("nofile:" + startingNoFile);
         }
         limits.rlimits().forEach((r, v) -> {
             args.add("-r");
