@@ -63,7 +63,7 @@ final class EmperorProcess implements AutoCloseable {
         Files.createDirectories(runDir);
         Path log = runDir.getParent().resolve("emperor-" + System.nanoTime() + ".log");
         List<String> cmd = new ArrayList<>(List.of(javaBinary().toString(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-jar", jar().toString(), "run", "--run-dir", runDir.toString(),
+                "-XX:+UseSerialGC", "-XX:-MaxFDLimit", "-jar", jar().toString(), "run", "--run-dir", runDir.toString(),
                 "--stats", "127.0.0.1:0"));
         cmd.addAll(List.of(options));
         cmd.add(vassals.toString());

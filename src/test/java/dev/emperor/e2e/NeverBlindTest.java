@@ -167,7 +167,7 @@ class NeverBlindTest extends EmperorTestBase {
         Files.createDirectories(runDir);
         Path log = tmp.resolve("emperor.log");
         List<String> cmd = List.of("/usr/bin/prlimit", "--nofile=" + LIMIT + ":" + LIMIT, "--",
-                EmperorProcess.javaBinary().toString(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                EmperorProcess.javaBinary().toString(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:-MaxFDLimit",
                 "-jar", EmperorProcess.jar().toString(), "run", "--run-dir", runDir.toString(),
                 "--stats", "127.0.0.1:0", vassals.toString());
         emperor = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -138,9 +138,16 @@ final class Reconciler {
                 LOG.log(Level.INFO, "vassal " + file.name() + ": " + file.path() + (cleared ? " can be read again"
                         : " is back to the version that runs") + " and is unchanged; not reloaded");
                 entry.refused = null;
+                if (entry.vassal.state() != VassalState.INVALID) {
+                    entry.seen(file);
+                    entry.vassal.handle(new VassalEvent.ConfigRestored());
+                    return;
+                }
+                // invalid meanwhile (it had failed): nothing runs, so read it as a new version
+            } else {
+                entry.seen(file); // the same version, perhaps through a new symlink target
+                return;
             }
-            entry.seen(file); // the same version, perhaps through a new symlink target
-            return;
         }
         VassalEvent event = read(file);
         if (event instanceof VassalEvent.ConfigLoaded loaded && !fits(entry, loaded.settings())) return;
@@ -175,6 +182,7 @@ final class Reconciler {
     /** The vassal files present now, by name; the first of two files with one name wins. */
     private Map<String, VassalFile> list(Set<Path> unlistable) {
         Map<String, VassalFile> found = new LinkedHashMap<>();
+        Map<String, List<VassalFile>> candidates = new LinkedHashMap<>();
         for (VassalSource source : sources) {
             Path dir = source.directory();
             watch.accept(dir);
@@ -188,15 +196,34 @@ final class Reconciler {
             }
             listed(dir);
             judge(dir);
-            for (VassalFile f : files) {
-                VassalFile first = found.putIfAbsent(f.name(), f);
-                if (first != null && !first.path().equals(f.path()) && conflictsLogged.add(f.path())) {
-                    LOG.log(Level.WARNING, "ignoring " + f.path() + ": vassal name '" + f.name()
-                            + "' is already taken by " + first.path() + "; rename one of them");
+            for (VassalFile f : files) candidates.computeIfAbsent(f.name(), n -> new ArrayList<>()).add(f);
+        }
+        for (var named : candidates.entrySet()) {
+            VassalFile chosen = holder(named.getKey(), named.getValue());
+            found.put(named.getKey(), chosen);
+            for (VassalFile other : named.getValue()) {
+                if (!other.path().equals(chosen.path()) && conflictsLogged.add(other.path())) {
+                    LOG.log(Level.WARNING, "ignoring " + other.path() + ": vassal name '" + other.name()
+                            + "' is already taken by " + chosen.path() + "; rename one of them");
                 }
             }
         }
         return found;
+    }
+
+    /**
+     * Which of the files named {@code name} is the vassal: the one a running vassal was loaded
+     * from, as long as it is there (a file of the same name appearing in an earlier directory,
+     * another tenant's say, does not take over a running vassal); else the first found.
+     */
+    private VassalFile holder(String name, List<VassalFile> files) {
+        Entry running = vassals.get(name);
+        if (running != null && !running.removed) {
+            for (VassalFile f : files) {
+                if (f.path().equals(running.file.path())) return f;
+            }
+        }
+        return files.get(0);
     }
 
     /**

@@ -45,6 +45,8 @@ class ReconcilerTest {
     @TempDir
     Path root;
     Path dir;
+    /** A second source, listed after {@link #dir} (another tenant's directory, say). */
+    Path later;
     final FakeVassalHost host = new FakeVassalHost();
     final List<Scheduled> scheduled = new ArrayList<>();
     /** Descriptors the emperor holds besides its workers'. */
@@ -58,6 +60,7 @@ class ReconcilerTest {
     @BeforeEach
     void setUp() throws IOException {
         dir = Files.createDirectory(root.resolve("vassals.d"));
+        later = Files.createDirectory(root.resolve("later.d"));
         FdBudget budget = new FdBudget(new FdBudget.Probe() {
             @Override
             public int inUse() { // the emperor's own, and three per live worker (pidfd, pipe, log)
@@ -73,7 +76,8 @@ class ReconcilerTest {
         });
         VassalDefaults defaults = new VassalDefaults(Throttle.DEFAULT, Duration.ofSeconds(30), Optional.empty(),
                 root.resolve("logs"));
-        reconciler = new Reconciler(List.of(VassalSource.parse(dir.toString())), new ConfigLoader(Map.of()),
+        reconciler = new Reconciler(List.of(VassalSource.parse(dir.toString()), VassalSource.parse(later.toString())),
+                new ConfigLoader(Map.of()),
                 new dev.emperor.trust.FileTrust(false, false, 0),
                 new OptionModel(List.of()), host, () -> defaults, budget,
                 (delay, event) -> scheduled.add(new Scheduled(delay, event)), () -> host.wall, d -> { });
@@ -122,6 +126,21 @@ class ReconcilerTest {
         assertThat(status("web").state()).isEqualTo(VassalState.STARTING);
         assertThat(host.pidsOf("web")).hasSize(1);
         assertThat(host.launches.get(0).spec().argv()).containsExactly("sleep", "100");
+    }
+
+    @Test
+    void aFileOfTheSameNameInAnEarlierDirectoryDoesNotTakeOverARunningVassal() throws IOException {
+        Files.writeString(later.resolve("app.ini"), "[vassal]\ncommand = bobs-app\n");
+        reconciler.scan();
+        long bobs = pid("app");
+
+        write("app.ini", "alices-app"); // listed first, but the name is taken by a running vassal
+        reconciler.scan();
+        reconciler.scan();
+
+        assertThat(host.signalsTo(bobs)).isEmpty();
+        assertThat(host.launches).hasSize(1);
+        assertThat(status("app").config()).isEqualTo(later.resolve("app.ini"));
     }
 
     @Test
@@ -367,6 +386,28 @@ class ReconcilerTest {
     }
 
     @Test
+    void aChangeTheFdBudgetRefusedAndThatIsUndoneLeavesNoErrorBehind() throws IOException {
+        fdLimit = 100;
+        fdsInUse = 40;
+        Path file = write("web.ini", "sleep 100");
+        FileTime written = Files.getLastModifiedTime(file);
+        reconciler.scan();
+        long old = pid("web");
+        Files.writeString(file, "[vassal]\ncommand = sleep 100\nprocesses = 20\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        reconciler.scan();
+        assertThat(status("web").error()).startsWith("not reloaded: file descriptor limit reached");
+
+        write("web.ini", "sleep 100"); // the operator takes the change back: the version that runs
+        Files.setLastModifiedTime(file, written);
+        reconciler.scan();
+
+        assertThat(status("web").error()).isNull();
+        assertThat(host.signalsTo(old)).isEmpty();
+        assertThat(host.pidsOf("web")).hasSize(1);
+    }
+
+    @Test
     void anEntryThatWasUnreadableForAWhileAndComesBackAsItWasIsNotReloaded() throws IOException {
         Path file = write("web.ini", "sleep 100");
         reconciler.scan();
@@ -384,6 +425,7 @@ class ReconcilerTest {
 
         assertThat(host.signalsTo(old)).isEmpty();
         assertThat(host.pidsOf("web")).hasSize(1);
+        assertThat(status("web").error()).isNull(); // and the error it showed is gone
     }
 
     // ---- Kubernetes ConfigMap volumes -----------------------------------------------------------

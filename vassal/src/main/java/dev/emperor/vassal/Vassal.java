@@ -13,6 +13,7 @@ import dev.emperor.vassal.VassalEvent.AgentReady;
 import dev.emperor.vassal.VassalEvent.AgentReload;
 import dev.emperor.vassal.VassalEvent.BackoffElapsed;
 import dev.emperor.vassal.VassalEvent.ConfigInvalid;
+import dev.emperor.vassal.VassalEvent.ConfigRestored;
 import dev.emperor.vassal.VassalEvent.ConfigLoaded;
 import dev.emperor.vassal.VassalEvent.Heartbeat;
 import dev.emperor.vassal.VassalEvent.HeartbeatDeadline;
@@ -109,6 +110,7 @@ public final class Vassal {
             case Heartbeat e -> watchdog.onHeartbeat(e);
             case ConfigLoaded e -> onConfigLoaded(e.settings());
             case ConfigInvalid e -> onConfigInvalid(e.error());
+            case ConfigRestored e -> onConfigRestored();
             case StopRequested e -> onStop(e.reason());
             case ReloadRequested e -> onReload(e.reason());
             case WorkerExited e -> onWorkerExited(e);
@@ -182,6 +184,18 @@ public final class Vassal {
                 log(Level.WARNING, "file is now invalid, keeping the running workers: " + why);
             }
             case STOPPING, STOPPED -> log(Level.DEBUG, "ignoring an invalid file while " + state.label());
+        }
+    }
+
+    private void onConfigRestored() {
+        switch (state) {
+            case STARTING, RUNNING, BACKOFF, RELOADING, FAILED -> {
+                if (fileError != null) log(Level.INFO, "the file is usable again and unchanged; not reloaded");
+                fileError = null;
+            }
+            case INVALID, STOPPING, STOPPED -> {
+                // invalid: the reconciler reads the file again instead; stopping: nothing to show
+            }
         }
     }
 

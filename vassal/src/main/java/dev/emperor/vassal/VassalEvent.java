@@ -17,6 +17,13 @@ public sealed interface VassalEvent {
     record ConfigInvalid(String error) implements VassalEvent {
     }
 
+    /**
+     * The file is usable again and is the version that runs (it could not be read for a while,
+     * or a change the fd budget refused was undone): the error it showed goes, nothing reloads.
+     */
+    record ConfigRestored() implements VassalEvent {
+    }
+
     /** Stop every worker for good: the file was removed or the emperor is shutting down. */
     record StopRequested(String reason) implements VassalEvent {
     }
