@@ -1,15 +1,11 @@
 package dev.emperor.daemon;
 
-import dev.emperor.config.ConfigException;
 import dev.emperor.config.ConfigLoader;
-import dev.emperor.config.Inheritance;
 import dev.emperor.config.OptionModel;
 import dev.emperor.monitor.DirectoryStatus;
 import dev.emperor.monitor.VassalFile;
 import dev.emperor.monitor.VassalSource;
 import dev.emperor.trust.FileTrust;
-import dev.emperor.trust.TrustVerdict;
-import dev.emperor.trust.TrustedLoad;
 import dev.emperor.vassal.Vassal;
 import dev.emperor.vassal.VassalDefaults;
 import dev.emperor.vassal.VassalEvent;
@@ -60,9 +56,7 @@ final class Reconciler {
     }
 
     private final List<VassalSource> sources;
-    private final ConfigLoader loader;
-    private final FileTrust trust;
-    private final OptionModel inherited;
+    private final VassalFileReader reader;
     private final VassalHost host;
     private final Supplier<VassalDefaults> defaults;
     private final FdBudget budget;
@@ -76,8 +70,6 @@ final class Reconciler {
     private final Map<String, Held> held = new TreeMap<>();
     private final Map<Path, DirState> dirs = new LinkedHashMap<>();
     private final Set<Path> conflictsLogged = new HashSet<>();
-    /** The last trust verdict on each directory, so that a change (a chmod 777) is logged once. */
-    private final Map<Path, TrustVerdict> dirVerdicts = new HashMap<>();
     private boolean retryPending;
     private boolean stopping;
 
@@ -85,9 +77,7 @@ final class Reconciler {
                Supplier<VassalDefaults> defaults, FdBudget budget, Scheduler scheduler, LongSupplier wallClock,
                Consumer<Path> watch) {
         this.sources = List.copyOf(sources);
-        this.loader = loader;
-        this.trust = trust;
-        this.inherited = inherited;
+        this.reader = new VassalFileReader(loader, trust, inherited);
         this.host = host;
         this.defaults = defaults;
         this.budget = budget;
@@ -195,7 +185,7 @@ final class Reconciler {
                 continue;
             }
             listed(dir);
-            judge(dir);
+            reader.judgeDirectory(dir);
             for (VassalFile f : files) candidates.computeIfAbsent(f.name(), n -> new ArrayList<>()).add(f);
         }
         for (var named : candidates.entrySet()) {
@@ -250,48 +240,9 @@ final class Reconciler {
         vassal.handle(event);
     }
 
-    /**
-     * What a vassal file says: its settings, or why it cannot be used. The one place a file
-     * becomes a {@code ConfigLoaded} or {@code ConfigInvalid}. The file is judged before it is
-     * parsed (strict mode: who may write it; tyrant mode: as whom it runs), read through the
-     * trusted read policy (includes, {@code @(file)}), and only then given the emperor's
-     * defaults, so that a tyrant's pinned uid/gid is the last word. The full error goes to the
-     * log; the vassal (and so /stats, which every local user may read) gets file and line only.
-     */
+    /** What a vassal file says: its settings, or why it cannot be used (see {@link VassalFileReader}). */
     VassalEvent read(VassalFile file) {
-        if (file.problem().isPresent()) {
-            return new VassalEvent.ConfigInvalid(file.path() + ": cannot read: " + file.problem().get());
-        }
-        try {
-            TrustedLoad trusted = TrustedLoad.load(trust, loader, file.path());
-            trusted.warnings().forEach(w -> LOG.log(Level.WARNING, "vassal " + file.name() + ": " + w));
-            ConfigLoader.LoadedConfig loaded = trusted.config();
-            if (!inherited.isEmpty()) loaded = Inheritance.apply(inherited, loaded, loader);
-            VassalSettings settings = VassalSettings.from(file.name(), loaded);
-            trust.checkLimits(trusted.verdict(), settings.limits());
-            return new VassalEvent.ConfigLoaded(settings);
-        } catch (ConfigException e) {
-            LOG.log(Level.ERROR, "vassal " + file.name() + ": invalid: "
-                    + String.join("; ", e.errors().stream().map(Object::toString).toList()));
-            return new VassalEvent.ConfigInvalid(e.publicText());
-        }
-    }
-
-    /**
-     * Warns when who may write a vassals directory changed since the last scan. The files in
-     * it are judged one by one as they are read (a file in a directory others may write is
-     * refused in strict mode), so this only tells the operator, once per change.
-     */
-    private void judge(Path dir) {
-        TrustVerdict verdict = trust.checkDirectory(dir);
-        TrustVerdict before = dirVerdicts.put(dir, verdict);
-        if (before == null || before.problems().equals(verdict.problems())) return;
-        if (verdict.problems().isEmpty()) {
-            LOG.log(Level.INFO, "vassal directory " + dir + " is trusted again");
-        } else {
-            verdict.problems().forEach(p -> LOG.log(Level.WARNING, "vassal directory " + dir + ": " + p
-                    + (verdict.usable() ? "" : "; files in it are refused until this is fixed")));
-        }
+        return reader.read(file);
     }
 
     private static Path directoryOf(VassalFile file) {
