@@ -85,7 +85,7 @@ class FindTheEmperorTest extends EmperorTestBase {
 
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).isEqualTo("""
-                emperor: no running emperor found. Looked in:
+                emperor: no emperor answered. Looked in:
                   /run/emperor (the default for root): no control.sock there
                 Is it running? If so, pass the run dir it printed at start-up (--run-dir DIR, or\
                  EMPEROR_RUN_DIR=DIR), or the settings file it was started with (--ini FILE).
@@ -106,7 +106,7 @@ class FindTheEmperorTest extends EmperorTestBase {
 
         assertThat(r.code()).as(r.out()).isEqualTo(1);
         assertThat(r.out()).contains("""
-                emperor: no running emperor found. Looked in:
+                emperor: no emperor answered. Looked in:
                   /tmp/emperor-65534 (the default without XDG_RUNTIME_DIR): no control.sock there
                   /run/emperor (a service's emperor): no control.sock there
                 """);

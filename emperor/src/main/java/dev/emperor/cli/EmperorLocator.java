@@ -130,7 +130,7 @@ final class EmperorLocator {
     }
 
     static String notFound(List<String> tried) {
-        StringBuilder b = new StringBuilder("no running emperor found. Looked in:");
+        StringBuilder b = new StringBuilder("no emperor answered. Looked in:");
         for (String t : tried) b.append("\n  ").append(t);
         b.append("\nIs it running? If so, pass the run dir it printed at start-up (--run-dir DIR, or"
                 + " EMPEROR_RUN_DIR=DIR), or the settings file it was started with (--ini FILE).");

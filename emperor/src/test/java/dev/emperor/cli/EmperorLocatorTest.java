@@ -99,7 +99,7 @@ class EmperorLocatorTest {
         String m = EmperorLocator.notFound(List.of("/a (x): no control.sock there", "/run/emperor (y): no control.sock"
                 + " there"));
         assertThat(m).isEqualTo("""
-                no running emperor found. Looked in:
+                no emperor answered. Looked in:
                   /a (x): no control.sock there
                   /run/emperor (y): no control.sock there
                 Is it running? If so, pass the run dir it printed at start-up (--run-dir DIR, or\
