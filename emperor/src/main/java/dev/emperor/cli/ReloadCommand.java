@@ -1,9 +1,9 @@
 package dev.emperor.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -22,12 +22,12 @@ final class ReloadCommand implements Callable<Integer> {
         boolean all;
     }
 
-    @Option(names = "--run-dir", paramLabel = "DIR", description = "Run dir of the emperor to ask.")
-    Path runDir;
+    @Mixin
+    EmperorLocator emperor = new EmperorLocator();
 
     @Override
     public Integer call() {
-        String answer = StatusCommand.ask(runDir, target.all ? "reload-all" : "reload " + target.name);
+        String answer = emperor.ask(target.all ? "reload-all" : "reload " + target.name);
         System.out.print(answer);
         return answer.startsWith("no vassal") ? 1 : 0;
     }

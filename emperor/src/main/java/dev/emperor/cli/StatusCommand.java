@@ -2,11 +2,10 @@ package dev.emperor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.emperor.control.ControlServer;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code emperor status}: one line per vassal from the running emperor. */
@@ -16,12 +15,12 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the /stats document instead.")
     boolean json;
 
-    @Option(names = "--run-dir", paramLabel = "DIR", description = "Run dir of the emperor to ask.")
-    Path runDir;
+    @Mixin
+    EmperorLocator emperor = new EmperorLocator();
 
     @Override
     public Integer call() throws IOException {
-        String answer = ask(runDir, "status");
+        String answer = emperor.ask("status");
         if (json) {
             System.out.print(answer);
             return 0;
@@ -42,18 +41,5 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    static String ask(Path runDir, String request) {
-        Path dir = runDir != null ? runDir : RunDir.defaultPath();
-        Path socket = dir.resolve("control.sock");
-        try {
-            String answer = ControlServer.request(socket, request);
-            if (answer.startsWith("error:")) throw new EmperorCommand.UserError(answer.substring(6).strip(), 1);
-            return answer;
-        } catch (IOException e) {
-            throw new EmperorCommand.UserError("no emperor answers on " + socket + " (" + e.getMessage()
-                    + "); is it running, with this --run-dir?", 1);
-        }
     }
 }
