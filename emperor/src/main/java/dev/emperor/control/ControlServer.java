@@ -254,7 +254,10 @@ public final class ControlServer implements AutoCloseable {
         Files.deleteIfExists(path);
     }
 
-    /** Sends one request to a running emperor and returns its answer. */
+    /** The most a client reads of an answer (a status of thousands of vassals is a few MB). */
+    static final int MAX_ANSWER_BYTES = 64 << 20;
+
+    /** Sends one request to a running emperor and returns its answer (at most {@link #MAX_ANSWER_BYTES}). */
     public static String request(Path socket, String line) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
@@ -262,7 +265,11 @@ public final class ControlServer implements AutoCloseable {
             while (out.hasRemaining()) ch.write(out);
             ch.shutdownOutput();
             var in = java.nio.channels.Channels.newInputStream(ch);
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            byte[] answer = in.readNBytes(MAX_ANSWER_BYTES + 1);
+            if (answer.length > MAX_ANSWER_BYTES) {
+                throw new IOException("the answer from " + socket + " is over " + (MAX_ANSWER_BYTES >> 20) + " MiB");
+            }
+            return new String(answer, StandardCharsets.UTF_8);
         }
     }
 }
