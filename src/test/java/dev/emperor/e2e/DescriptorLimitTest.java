@@ -15,8 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -29,7 +27,6 @@ import org.junit.jupiter.api.Test;
  */
 class DescriptorLimitTest extends EmperorTestBase {
 
-    private static final Pattern STATS_URL = Pattern.compile("stats on (http://[0-9.]+:[0-9]+)/");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private Process emperor;
@@ -80,17 +77,7 @@ class DescriptorLimitTest extends EmperorTestBase {
     }
 
     private String statsUrl(Path log) {
-        String[] url = new String[1];
-        await("emperor serving stats").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> {
-            if (!emperor.isAlive()) {
-                throw new IllegalStateException("emperor exited with " + emperor.exitValue() + ":\n"
-                        + EmperorProcess.read(log));
-            }
-            Matcher m = STATS_URL.matcher(EmperorProcess.read(log));
-            if (m.find()) url[0] = m.group(1);
-            return url[0] != null;
-        });
-        return url[0];
+        return EmperorProcess.awaitStatsUrl(emperor, log, Duration.ofSeconds(120));
     }
 
     private long workerPid(String url, String vassal) {

@@ -70,19 +70,28 @@ final class EmperorProcess implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        String[] url = new String[1];
+        String url;
         try {
-            await().atMost(STARTUP).pollInterval(Duration.ofMillis(20)).until(() -> {
-                if (!p.isAlive()) throw new IllegalStateException("emperor exited with " + p.exitValue() + ":\n" + read(log));
-                Matcher m = STATS_URL.matcher(read(log));
-                if (m.find()) url[0] = m.group(1);
-                return url[0] != null;
-            });
+            url = awaitStatsUrl(p, log, STARTUP);
         } catch (RuntimeException e) {
             p.destroyForcibly();
             throw e;
         }
-        return new EmperorProcess(p, log, runDir, url[0]);
+        return new EmperorProcess(p, log, runDir, url);
+    }
+
+    /** The stats URL an emperor started with {@code --stats 127.0.0.1:0} prints, once it does; fails if it exits first. */
+    static String awaitStatsUrl(Process emperor, Path log, Duration within) {
+        String[] url = new String[1];
+        await("emperor serving stats").atMost(within).pollInterval(Duration.ofMillis(20)).until(() -> {
+            if (!emperor.isAlive()) {
+                throw new IllegalStateException("emperor exited with " + emperor.exitValue() + ":\n" + read(log));
+            }
+            Matcher m = STATS_URL.matcher(read(log));
+            if (m.find()) url[0] = m.group(1);
+            return url[0] != null;
+        });
+        return url[0];
     }
 
     long pid() {

@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -38,7 +36,6 @@ class NeverBlindTest extends EmperorTestBase {
     private static final int LIMIT = 256;
     private static final int VASSALS = 90;
     private static final int REMOVED = 45;
-    private static final Pattern STATS_URL = Pattern.compile("stats on (http://[0-9.]+:[0-9]+)/");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -173,17 +170,7 @@ class NeverBlindTest extends EmperorTestBase {
         emperor = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        String[] url = new String[1];
-        await("emperor serving stats").atMost(EmperorProcess.STARTUP).pollInterval(Duration.ofMillis(20)).until(() -> {
-            if (!emperor.isAlive()) {
-                throw new IllegalStateException("emperor exited with " + emperor.exitValue() + ":\n"
-                        + EmperorProcess.read(log));
-            }
-            Matcher m = STATS_URL.matcher(EmperorProcess.read(log));
-            if (m.find()) url[0] = m.group(1);
-            return url[0] != null;
-        });
-        return url[0];
+        return EmperorProcess.awaitStatsUrl(emperor, log, EmperorProcess.STARTUP);
     }
 
     private JsonNode stats(String url) throws IOException, InterruptedException {
