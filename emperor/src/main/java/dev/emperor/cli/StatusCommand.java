@@ -54,7 +54,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     static String header() {
-        return String.format("%-24s %-10s %-8s %-12s %-12s %-8s %s%n", "VASSAL", "STATE", "UPTIME", "HEALTH", "RSS",
+        return String.format("%-24s %-10s %-8s %-17s %-12s %-8s %s%n", "VASSAL", "STATE", "UPTIME", "HEALTH", "RSS",
                 "RESTARTS", "LAST EXIT");
     }
 
@@ -74,7 +74,7 @@ final class StatusCommand implements Callable<Integer> {
             rss.add(rss(w.path("rss_bytes")));
         }
         String uptime = oldest == Long.MAX_VALUE ? "-" : duration(nowMs - oldest);
-        StringBuilder b = new StringBuilder(String.format("%-24s %-10s %-8s %-12s %-12s %-8d %s%n",
+        StringBuilder b = new StringBuilder(String.format("%-24s %-10s %-8s %-17s %-12s %-8d %s%n",
                 v.path("name").asText(), v.path("state").asText(), uptime, joined(health), joined(rss),
                 v.path("restarts").asInt(), text(v.path("last_exit"))));
         if (!v.path("error").isNull() && !v.path("error").isMissingNode()) {

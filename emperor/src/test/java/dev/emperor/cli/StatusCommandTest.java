@@ -25,7 +25,7 @@ class StatusCommandTest {
                              {"id": 3, "pid": null, "started_at_ms": null, "health": "waiting", "rss_bytes": null}]}
                 """.formatted(NOW - 5_000, NOW - 3_725_000));
         assertThat(StatusCommand.line(v, NOW)).isEqualTo(String.format(
-                "%-24s %-10s %-8s %-12s %-12s %-8d %s%n", "web", "running", "1h02m", "ok,gc,waiting",
+                "%-24s %-10s %-8s %-17s %-12s %-8d %s%n", "web", "running", "1h02m", "ok,gc,waiting",
                 "45.2M,512K,-", 3, "exit 1"));
     }
 
