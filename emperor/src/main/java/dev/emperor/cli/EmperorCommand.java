@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "emperor", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Supervises the apps described by the files in a directory: add a file and its app runs,"
                 + " edit or touch it and the app reloads, delete it and the app stops.",
-        subcommands = {RunCommand.class, StatusCommand.class, ReloadCommand.class, ConfigCommand.class,
+        subcommands = {RunCommand.class, StatusCommand.class, ReloadCommand.class, RestartCommand.class,
+                LogsCommand.class, ConfigCommand.class,
                 CommandLine.HelpCommand.class})
 public final class EmperorCommand {
 

@@ -145,7 +145,17 @@ final class RunCommand implements Callable<Integer> {
     private static String control(Emperor emperor, MetricRegistry metrics, String request) {
         try {
             if (request.equals("status")) {
-                return StatsDocument.jsonText(emperor.snapshot().get(10, TimeUnit.SECONDS), metrics);
+                return StatusAnswer.text(StatusAnswer.withRss(StatsDocument.json(
+                        emperor.snapshot().get(10, TimeUnit.SECONDS), metrics), StatusAnswer::residentBytes));
+            }
+            if (request.startsWith("status ")) {
+                return StatusAnswer.oneVassal(StatsDocument.json(emperor.snapshot().get(10, TimeUnit.SECONDS), metrics),
+                        request.substring(7).strip(), StatusAnswer::residentBytes);
+            }
+            if (request.startsWith("restart ")) {
+                var reply = new java.util.concurrent.CompletableFuture<String>();
+                emperor.post(new EmperorEvent.Restart(request.substring(8).strip(), reply));
+                return reply.get(10, TimeUnit.SECONDS) + "\n";
             }
             if (request.equals("reload-all")) {
                 var reply = new java.util.concurrent.CompletableFuture<String>();

@@ -180,6 +180,7 @@ public final class Emperor {
             case Rescan e -> rescan(e.why());
             case VassalStopped e -> vassalStopped(e.vassal());
             case Reload e -> e.reply().complete(reload(e.name()));
+            case EmperorEvent.Restart e -> e.reply().complete(restart(e.name()));
             case TakeSnapshot e -> e.reply().complete(takeSnapshot());
             case EmperorEvent.OnLoop e -> e.task().run();
             case Shutdown e -> shutdown(e.reason());
@@ -319,6 +320,35 @@ public final class Emperor {
         if (vassal.isEmpty()) return "no vassal named '" + name + "'";
         vassal.get().handle(new VassalEvent.ReloadRequested("reload requested"));
         return "reloading " + name + " (" + vassal.get().state().label() + ")";
+    }
+
+    /**
+     * Replaces every live worker of {@code name} (not a graceful reload: each worker gets its
+     * stop signal, and its slot starts a new one). Only a vassal that runs workers can be
+     * restarted; in any other state the answer says why not.
+     */
+    private String restart(String name) {
+        if (shuttingDown) return "error: the emperor is shutting down";
+        Optional<Vassal> found = reconciler.find(name);
+        if (found.isEmpty()) return "error: no vassal named '" + name + "'";
+        Vassal v = found.get();
+        List<WorkerStatus> live = v.status().workers().stream()
+                .filter(w -> w.pid() != null && w.state() != dev.emperor.vassal.WorkerState.STOPPING).toList();
+        boolean restartable = switch (v.state()) {
+            case STARTING, RUNNING, BACKOFF -> true;
+            case RELOADING, STOPPING, INVALID, FAILED, STOPPED -> false;
+        };
+        if (!restartable || live.isEmpty()) {
+            return "error: vassal " + name + " is not running (" + v.state().label() + (live.isEmpty()
+                    ? ", no live worker" : "") + "); nothing restarted";
+        }
+        LOG.log(Level.INFO, "vassal " + name + ": restart requested by an operator: replacing " + live.size()
+                + " worker(s)");
+        for (WorkerStatus w : live) {
+            v.handle(new VassalEvent.ReplaceWorker(w.id(), w.pid(), "restart requested by an operator"));
+        }
+        return "restarting " + name + ": replacing " + live.size() + " worker(s), pids "
+                + live.stream().map(w -> Long.toString(w.pid())).collect(java.util.stream.Collectors.joining(" "));
     }
 
     private EmperorSnapshot takeSnapshot() {

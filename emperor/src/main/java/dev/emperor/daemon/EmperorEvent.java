@@ -28,6 +28,13 @@ public sealed interface EmperorEvent {
     record Reload(String name, CompletableFuture<String> reply) implements EmperorEvent {
     }
 
+    /**
+     * Stop every live worker of one vassal and start it again (an operator's {@code emperor
+     * restart NAME}): each is replaced as reload-on-rss replaces one. Replies with a message.
+     */
+    record Restart(String name, CompletableFuture<String> reply) implements EmperorEvent {
+    }
+
     /** A task of the emperor's own timers (sd_notify's status and watchdog), run on the loop. */
     record OnLoop(Runnable task) implements EmperorEvent {
     }
