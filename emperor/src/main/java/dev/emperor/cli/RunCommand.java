@@ -146,11 +146,11 @@ final class RunCommand implements Callable<Integer> {
         try {
             if (request.equals("status")) {
                 return StatusAnswer.text(StatusAnswer.withRss(StatsDocument.json(
-                        emperor.snapshot().get(10, TimeUnit.SECONDS), metrics), StatusAnswer::residentBytes));
+                        emperor.snapshot().get(10, TimeUnit.SECONDS), metrics), dev.emperor.daemon.ProcessMemory::residentBytes));
             }
             if (request.startsWith("status ")) {
                 return StatusAnswer.oneVassal(StatsDocument.json(emperor.snapshot().get(10, TimeUnit.SECONDS), metrics),
-                        request.substring(7).strip(), StatusAnswer::residentBytes);
+                        request.substring(7).strip(), dev.emperor.daemon.ProcessMemory::residentBytes);
             }
             if (request.startsWith("restart ")) {
                 var reply = new java.util.concurrent.CompletableFuture<String>();

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -17,7 +15,6 @@ import java.util.function.LongUnaryOperator;
 final class StatusAnswer {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final long PAGE = 4096;
 
     private StatusAnswer() {
     }
@@ -52,15 +49,5 @@ final class StatusAnswer {
             else o.putNull("rss_bytes");
         }
         return vassal;
-    }
-
-    /** Resident set size in bytes from /proc/PID/statm, or -1 if the process is gone or unreadable. */
-    static long residentBytes(long pid) {
-        try {
-            String[] statm = Files.readString(Path.of("/proc", Long.toString(pid), "statm")).trim().split(" ");
-            return Long.parseLong(statm[1]) * PAGE;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
     }
 }

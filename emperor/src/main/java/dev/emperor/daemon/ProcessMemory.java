@@ -5,20 +5,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Resident memory of a process, from /proc. */
-final class ProcessMemory {
+public final class ProcessMemory {
 
     private static final long PAGE = 4096;
 
     private ProcessMemory() {
     }
 
-    /** Resident set size in bytes, or 0 if the process is gone. */
-    static long residentBytes(long pid) {
+    /** Resident set size in bytes (from /proc/PID/statm), or -1 if the process is gone. */
+    public static long residentBytes(long pid) {
         try {
             String[] statm = Files.readString(Path.of("/proc", Long.toString(pid), "statm")).trim().split(" ");
             return Long.parseLong(statm[1]) * PAGE;
         } catch (IOException | RuntimeException e) {
-            return 0;
+            return -1;
         }
     }
 }

@@ -61,7 +61,7 @@ class StatusCommandTest {
 
     @Test
     void rssOfThisProcessIsReadFromProc() {
-        assertThat(StatusAnswer.residentBytes(ProcessHandle.current().pid())).isPositive();
-        assertThat(StatusAnswer.residentBytes(Long.MAX_VALUE)).isEqualTo(-1);
+        assertThat(dev.emperor.daemon.ProcessMemory.residentBytes(ProcessHandle.current().pid())).isPositive();
+        assertThat(dev.emperor.daemon.ProcessMemory.residentBytes(Long.MAX_VALUE)).isEqualTo(-1);
     }
 }
