@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +48,40 @@ class LogRotationTest extends EmperorTestBase {
         List<Integer> all = new ArrayList<>(counted(rotated));
         all.addAll(counted(log));
         assertThat(all).as("the renamed file, then the new one: every line once, in order").isNotEmpty();
+        for (int i = 0; i < all.size(); i++) assertThat(all.get(i)).as("line %d", i).isEqualTo(i);
+    }
+
+    @Test
+    void theShippedLogrotateConfigRotatesAVassalLogWithNoLineLost() throws Exception {
+        Path logrotate = Path.of("/usr/sbin/logrotate");
+        Assumptions.assumeTrue(Files.isExecutable(logrotate), "logrotate is not installed (apt-get install logrotate)");
+        Path shipped = Path.of(System.getProperty("emperor.root", "../..")).resolve("packaging/logrotate/emperor");
+        // The shipped file as it is, its paths pointed at this test's run dir.
+        String config = Files.readString(shipped).replaceFirst("(?m)^/var/log/emperor/\\*\\.log .*\\{$",
+                runDir.resolve("logs") + "/*.log {");
+        assertThat(config).contains(runDir.toString());
+        Path conf = Files.writeString(tmp.resolve("logrotate.conf"), config);
+
+        writeVassal("count.ini", "[vassal]\ncommand = sh " + counter() + " " + marker + "\n");
+        EmperorProcess e = emperor();
+        e.awaitState("count", "running");
+        Path log = runDir.resolve("logs/count.log");
+        await().atMost(Duration.ofSeconds(20)).until(() -> counted(log).size() >= 20);
+        Process p = new ProcessBuilder(logrotate.toString(), "-f", "-s", tmp.resolve("logrotate.state").toString(),
+                conf.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        await("new lines at the old path").atMost(Duration.ofSeconds(5)).until(() -> counted(log).size() >= 10);
+        assertThat(e.stop()).isZero();
+
+        List<Path> rotated;
+        try (var files = Files.list(runDir.resolve("logs"))) {
+            rotated = files.filter(f -> f.getFileName().toString().startsWith("count.log-")).toList();
+        }
+        assertThat(rotated).hasSize(1);
+        List<Integer> all = new ArrayList<>(counted(rotated.get(0)));
+        all.addAll(counted(log));
         for (int i = 0; i < all.size(); i++) assertThat(all.get(i)).as("line %d", i).isEqualTo(i);
     }
 
