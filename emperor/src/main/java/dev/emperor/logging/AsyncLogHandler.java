@@ -108,10 +108,14 @@ final class AsyncLogHandler extends Handler {
         }
     }
 
-    private static byte[] droppedLine(long n) {
-        return (LogFormat.timestamp(System.currentTimeMillis()) + " WARN  dropped " + n + " log line"
-                + (n == 1 ? "" : "s") + ": stderr could not keep up (a slow or stalled reader of the emperor's"
-                + " output)\n").getBytes(StandardCharsets.UTF_8);
+    private byte[] droppedLine(long n) {
+        String text = "dropped " + n + " log line" + (n == 1 ? "" : "s") + ": stderr could not keep up (a slow or"
+                + " stalled reader of the emperor's output)";
+        // Through the formatter, so that under journald it carries a priority like every other line.
+        java.util.logging.Formatter f = getFormatter();
+        LogFormat format = f instanceof LogFormat lf ? lf : new LogFormat(false);
+        return format.format(new java.util.logging.LogRecord(java.util.logging.Level.WARNING, text))
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** Waits until every queued line is written, at most {@code millis}; true if it was. */

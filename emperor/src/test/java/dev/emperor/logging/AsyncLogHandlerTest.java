@@ -98,7 +98,7 @@ class AsyncLogHandlerTest {
 
     private static AsyncLogHandler handler(OutputStream out) {
         AsyncLogHandler h = new AsyncLogHandler(out);
-        h.setFormatter(new LogFormat());
+        h.setFormatter(new LogFormat(false));
         return h;
     }
 

@@ -46,6 +46,7 @@ import java.util.regex.Pattern;
  * @param agent          inject the agent bridge into the workers' JVMs
  * @param heartbeatGrace how long a new worker may take to send its first heartbeat
  * @param restartOnDeadlock restart a worker whose agent reports deadlocked threads twice in a row
+ * @param logTimestamp   start each line of the log with its time ({@code log-timestamp})
  */
 public record VassalSettings(
         String name,
@@ -66,7 +67,8 @@ public record VassalSettings(
         Duration heartbeat,
         boolean agent,
         Duration heartbeatGrace,
-        boolean restartOnDeadlock) {
+        boolean restartOnDeadlock,
+        boolean logTimestamp) {
 
     public static final int MAX_PROCESSES = 4096;
 
@@ -196,6 +198,7 @@ public record VassalSettings(
         long rssMb = values.integer("reload-on-rss", 0, 1 << 24);
         Optional<Path> logFile = Optional.ofNullable(path(single.get("logto"), null, fileDir, errors));
         long logMax = values.size("log-maxsize").orElse(0);
+        boolean logTimestamp = values.bool("log-timestamp");
         Duration heartbeat = values.seconds("heartbeat");
         boolean agent = values.bool("agent");
         Duration grace = values.seconds("heartbeat-grace");
@@ -221,7 +224,7 @@ public record VassalSettings(
         return new VassalSettings(name, file, argv, processes, master, env, directory, stopSignal, mercy, logFile,
                 readyAfter, new ReloadSettings(lazyApps, preload, reloadSignal, touchReload, rssMb),
                 new ProcessLimits(uid, gid, umask, rlimits), logMax, maxFastFailures, heartbeat, agent, grace,
-                restartOnDeadlock);
+                restartOnDeadlock, logTimestamp);
     }
 
     /** "unknown option 'x'", with the closest vassal option when one is near. */

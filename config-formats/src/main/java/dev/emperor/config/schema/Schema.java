@@ -55,6 +55,7 @@ public final class Schema {
             o("reload-on-rss", INT, VASSAL, "0", "reload-on-rss", "replace a worker whose resident memory passes this many MB (0: never)"),
             o("logto", PATH, VASSAL, "", "logto", "file for the workers' stdout and stderr (default: RUN_DIR/logs/NAME.log)"),
             o("log-maxsize", SIZE, VASSAL, "0", "log-maxsize", "rotate the log before it passes this size (0: never)"),
+            o("log-timestamp", BOOL, VASSAL, "false", "", "start each line of the log with its time (ISO-8601 UTC, ms)"),
             o("uid", STRING, VASSAL, "", "uid", "user to run the workers as (name or number; the emperor must run as root)"),
             o("gid", STRING, VASSAL, "", "gid", "group to run the workers as (name or number; the emperor must run as root)"),
             o("umask", OCTAL, VASSAL, "", "umask", "file mode creation mask of the workers, e.g. 022"),

@@ -3,7 +3,12 @@ package dev.emperor.vassal.process;
 import com.sun.jna.LastErrorException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import com.sun.jna.Memory;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,11 +25,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * refuses symlinks and directories others could change. A refusal becomes {@link #error()}
  * (shown in /stats) and one warning in the emperor's log; lines are dropped and counted, and
  * the open is tried again after {@value #RETRY_MS} ms.
+ *
+ * <p>logrotate's rename-then-create, or a removed file, is noticed while writing: at most
+ * once every {@value #CHECK_MS} ms the open descriptor's device and inode are compared with
+ * the path's, and a file that is no longer the one at the path is closed and opened again
+ * through the same {@link LogOpener} path. {@link #reopen()} (SIGUSR1, {@code emperor
+ * reopen-logs}) forces it at the next write.
  */
 public final class LogTarget {
 
     private static final System.Logger LOG = System.getLogger("emperor.logs");
     static final long RETRY_MS = 5_000;
+    static final long CHECK_MS = 1_000;
 
     private final Path file;
     private final long maxBytes;
@@ -47,6 +59,8 @@ public final class LogTarget {
     }
 
     private volatile Binding binding;
+    private volatile boolean reopenWanted;
+    private volatile boolean timestamps;
 
     // writer-thread state
     /** The open file; closed by {@link #closeQuietly}, or by the cleaner once this target is dropped. */
@@ -54,6 +68,10 @@ public final class LogTarget {
     private Binding openedWith;
     private long size;
     private long retryAtMs;
+    private long checkAtMs;
+    private long openDev;
+    private long openIno;
+    private final AtomicLong reopens = new AtomicLong();
 
     public LogTarget(Path file, long maxBytes, int keep) {
         Descriptor.CLEANER.register(this, fd);
@@ -88,6 +106,26 @@ public final class LogTarget {
         return error.get();
     }
 
+    /** Reopens driven by a renamed or removed file, or by {@link #reopen()}. */
+    public long reopens() {
+        return reopens.get();
+    }
+
+    /** The file is closed at the next write and opened again at its path (after logrotate). */
+    public void reopen() {
+        reopenWanted = true;
+    }
+
+    /** Whether each line starts with its ISO-8601 UTC time ({@code log-timestamp}). */
+    public boolean timestamps() {
+        return timestamps;
+    }
+
+    public LogTarget timestamps(boolean on) {
+        timestamps = on;
+        return this;
+    }
+
     /** Every open from now on happens through {@code opener} as {@code owner}. */
     void bind(LogOpener opener, LogOpener.Owner owner) {
         Binding b = binding;
@@ -106,6 +144,11 @@ public final class LogTarget {
     void write(byte[] data, int lines) {
         remember(data);
         if (fd.value >= 0 && openedWith != binding) closeQuietly(); // the vassal's user changed
+        if (fd.value >= 0 && (reopenWanted || movedAway())) {
+            closeQuietly();
+            reopens.incrementAndGet();
+        }
+        reopenWanted = false;
         if (fd.value < 0 && System.currentTimeMillis() < retryAtMs) {
             droppedLines.addAndGet(lines);
             return;
@@ -195,6 +238,25 @@ public final class LogTarget {
         return sb.length() <= 65536 ? sb.toString() : sb.substring(sb.length() - 65536);
     }
 
+    /**
+     * Whether the path no longer names the open file (renamed or removed), checked at most
+     * once every {@value #CHECK_MS} ms. Only stat(2) without following a final symlink: the
+     * reopen itself goes through the {@link LogOpener} as the vassal's user.
+     */
+    private boolean movedAway() {
+        long now = System.currentTimeMillis();
+        if (now < checkAtMs) return false;
+        checkAtMs = now + CHECK_MS;
+        try {
+            Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
+            return ((Number) a.get("dev")).longValue() != openDev || ((Number) a.get("ino")).longValue() != openIno;
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false; // cannot tell (a directory we may not search): keep writing where we are
+        }
+    }
+
     private void open() throws IOException {
         Binding b = binding;
         if (b == null) throw new IOException("cannot open " + file + ": no worker was started for it");
@@ -214,6 +276,12 @@ public final class LogTarget {
         openedWith = b;
         try {
             size = Posix.libc().lseek(fd.value, 0, Posix.SEEK_END);
+            try (Memory st = new Memory(Posix.STAT_BYTES)) {
+                Posix.libc().syscall(Posix.SYS_FSTAT, fd.value, st);
+                openDev = st.getLong(0); // x86_64 struct stat: st_dev at 0, st_ino at 8
+                openIno = st.getLong(8);
+            }
+            checkAtMs = System.currentTimeMillis() + CHECK_MS;
         } catch (LastErrorException e) {
             closeQuietly();
             throw new IOException("cannot seek in " + file + ": " + Posix.libc().strerror(e.getErrorCode()));

@@ -5,7 +5,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * A worker writes into a pipe made for it (see {@link #prepare()}): the launcher makes the
  * write end the child's stdout and stderr and closes its own copy; the read end stays here.
+ *
+ * <p>A worker attached with its pid gets a marker line in its log when it starts
+ * ({@code --- worker 1 started (pid N)}) and, once its exit is reported ({@link #exited}),
+ * after everything it wrote before exiting ({@code --- worker 1 exited with code 1}). With
+ * {@code log-timestamp} every line starts with its time of arrival, ISO-8601 UTC with ms.
  */
 public final class OutputPump implements AutoCloseable {
 
@@ -33,6 +42,8 @@ public final class OutputPump implements AutoCloseable {
 
     private final EpollSet pipes;
     private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
+    private final Map<Long, Stream> byPid = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Exit> exits = new ConcurrentLinkedQueue<>();
     private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Thread reader;
@@ -86,11 +97,27 @@ public final class OutputPump implements AutoCloseable {
 
     /** The worker runs: carry what it writes to {@code target}, each line after {@code prefix}. */
     public void attach(PendingOutput output, LogTarget target, String prefix) {
+        attach(output, target, prefix, 0);
+    }
+
+    /**
+     * As {@link #attach(PendingOutput, LogTarget, String)}, and marks the worker's start in its
+     * log; its exit is marked once {@link #exited} reports it.
+     */
+    public void attach(PendingOutput output, LogTarget target, String prefix, long pid) {
         int fd = output.readFd();
-        streams.put(fd, new Stream(fd, target, prefix.getBytes(StandardCharsets.UTF_8)));
+        Stream s = new Stream(fd, target, prefix.getBytes(StandardCharsets.UTF_8), pid);
+        streams.put(fd, s);
+        if (pid > 0) {
+            byPid.put(pid, s);
+            // Queued before the pipe is watched, so it precedes the worker's first line.
+            s.marker("started (pid " + pid + ")");
+            enqueue(s);
+        }
         try {
             pipes.add(fd);
         } catch (LastErrorException e) {
+            byPid.remove(pid);
             streams.remove(fd);
             Posix.closeQuietly(fd);
             LOG.log(Level.ERROR, "cannot watch worker output (errno " + e.getErrorCode() + "); its output is lost");
@@ -101,6 +128,25 @@ public final class OutputPump implements AutoCloseable {
     public void cancel(PendingOutput output) {
         Posix.closeQuietly(output.readFd());
         if (output.writeFd() >= 0) Posix.closeQuietly(output.writeFd());
+    }
+
+    /**
+     * The worker {@code pid} has exited (any thread; the reaper's): its marker line is written
+     * after whatever it wrote before exiting. A worker whose children still hold its output
+     * gets the marker now; their later lines follow it.
+     */
+    public void exited(long pid, ExitStatus status) {
+        if (pid <= 0 || !byPid.containsKey(pid)) return;
+        exits.add(new Exit(pid, status));
+        pipes.wake();
+    }
+
+    /**
+     * After logrotate (SIGUSR1, {@code emperor reopen-logs}): every log that a running worker
+     * writes to is closed and opened again at its path, before its next line.
+     */
+    public void reopenAll() {
+        for (Stream s : streams.values()) s.target.reopen();
     }
 
     /** Bytes waiting for the disk right now. */
@@ -116,6 +162,14 @@ public final class OutputPump implements AutoCloseable {
                     Stream s = streams.get(fd);
                     if (s != null) pump(s, buf);
                 });
+                for (Exit e; (e = exits.poll()) != null; ) {
+                    Stream s = byPid.remove(e.pid);
+                    if (s == null) continue;
+                    if (streams.get(s.fd) == s) pump(s, buf); // what it wrote before exiting comes first
+                    s.finish();
+                    s.marker(e.status.describe());
+                    enqueue(s);
+                }
             } catch (LastErrorException e) {
                 LOG.log(Level.ERROR, "epoll_wait failed (errno " + e.getErrorCode() + "); worker output stops");
                 return;
@@ -194,19 +248,50 @@ public final class OutputPump implements AutoCloseable {
     private record Chunk(LogTarget target, byte[] data, int lines) {
     }
 
+    private record Exit(long pid, ExitStatus status) {
+    }
+
     /** One worker's output: the bytes of a line not finished yet, and lines ready to queue. */
     private static final class Stream {
+        private static final DateTimeFormatter TIME =
+                DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z' ").withZone(ZoneOffset.UTC);
         final int fd;
         final LogTarget target;
         final byte[] prefix;
+        final long pid;
+        /** "worker 1" from "[worker 1] ", for marker lines. */
+        final String label;
+        private long stampMs = -1;
+        private byte[] stamp;
         final ByteArrayOutputStream pending = new ByteArrayOutputStream(1024);
         int pendingLines;
         private final ByteArrayOutputStream partial = new ByteArrayOutputStream(256);
 
-        Stream(int fd, LogTarget target, byte[] prefix) {
+        Stream(int fd, LogTarget target, byte[] prefix, long pid) {
             this.fd = fd;
             this.target = target;
             this.prefix = prefix;
+            this.pid = pid;
+            String p = new String(prefix, StandardCharsets.UTF_8).strip();
+            if (p.startsWith("[") && p.endsWith("]")) p = p.substring(1, p.length() - 1);
+            this.label = p.isEmpty() ? "worker" : p;
+        }
+
+        /** A line of the emperor's own, e.g. {@code --- worker 1 started (pid 42)}. */
+        void marker(String what) {
+            timestamp();
+            pending.writeBytes(("--- " + label + " " + what + "\n").getBytes(StandardCharsets.UTF_8));
+            pendingLines++;
+        }
+
+        private void timestamp() {
+            if (!target.timestamps()) return;
+            long now = System.currentTimeMillis();
+            if (now != stampMs) {
+                stampMs = now;
+                stamp = TIME.format(Instant.ofEpochMilli(now)).getBytes(StandardCharsets.US_ASCII);
+            }
+            pending.writeBytes(stamp);
         }
 
         void accept(byte[] buf, int len) {
@@ -224,6 +309,7 @@ public final class OutputPump implements AutoCloseable {
         }
 
         private void line(byte[] buf, int off, int len) {
+            timestamp();
             pending.writeBytes(prefix);
             if (partial.size() > 0) {
                 pending.writeBytes(partial.toByteArray());
