@@ -52,6 +52,27 @@ class LogRotationTest extends EmperorTestBase {
     }
 
     @Test
+    void sigusr1ReopensLogsWithoutEndingTheEmperorAndTheLogMarksEachWorkersStartAndExit() throws Exception {
+        writeVassal("once.ini", "[vassal]\ncommand = sh -c \"echo hello; exit 3\" " + marker
+                + "\nlog-timestamp = true\nmax-fast-failures = 1\n");
+        EmperorProcess e = emperor();
+        Path log = runDir.resolve("logs/once.log");
+        await("start and exit marked in the vassal's log").atMost(Duration.ofSeconds(20)).until(() ->
+                EmperorProcess.read(log).contains("--- worker 1 exited with code 3"));
+        String text = EmperorProcess.read(log);
+        assertThat(text).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z --- worker 1 started \\(pid \\d+\\)$")
+                .containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z \\[worker 1\\] hello$");
+        assertThat(text.indexOf("started")).isLessThan(text.indexOf("hello"));
+        assertThat(text.indexOf("hello")).isLessThan(text.indexOf("exited with code 3"));
+
+        // logrotate's postrotate: unhandled, SIGUSR1 would end the JVM.
+        new ProcessBuilder("kill", "-USR1", Long.toString(e.pid())).start().waitFor(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.log().contains("SIGUSR1: every running worker's log"));
+        assertThat(e.stats().path("emperor").path("pid").asLong()).isEqualTo(e.pid());
+        assertThat(e.stop()).isZero();
+    }
+
+    @Test
     void theShippedLogrotateConfigRotatesAVassalLogWithNoLineLost() throws Exception {
         Path logrotate = Path.of("/usr/sbin/logrotate");
         Assumptions.assumeTrue(Files.isExecutable(logrotate), "logrotate is not installed (apt-get install logrotate)");

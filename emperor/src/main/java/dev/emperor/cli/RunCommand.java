@@ -109,13 +109,14 @@ final class RunCommand implements Callable<Integer> {
                 throw new EmperorCommand.UserError(e.getMessage(), 2);
             }
             try (launcher) {
-                return supervise(settings, dir, launcher, reaper);
+                return supervise(settings, dir, launcher, reaper, pump);
             }
         }
     }
 
     /** Runs the emperor until it stops; every worker is stopped when this returns. */
-    private int supervise(EmperorSettings settings, RunDir dir, WorkerLauncher launcher, ChildReaper reaper)
+    private int supervise(EmperorSettings settings, RunDir dir, WorkerLauncher launcher, ChildReaper reaper,
+                          OutputPump pump)
             throws Exception {
         MetricRegistry metrics = new MetricRegistry();
         Emperor emperor = new Emperor(settings, launcher, reaper, ConfigLoader.withSystemEnvironment(), metrics,
@@ -128,9 +129,9 @@ final class RunCommand implements Callable<Integer> {
                 throw new EmperorCommand.UserError("cannot serve stats on " + stats + ": " + e.getMessage(), 2);
             }
         }
-        ControlServer control = new ControlServer(settings.controlSocket(), request -> control(emperor, metrics, request),
+        ControlServer control = new ControlServer(settings.controlSocket(), request -> control(emperor, metrics, pump, request),
                 emperor.handlerErrors());
-        Signals.install(emperor);
+        Signals.install(emperor, pump::reopenAll);
         LOG.log(Level.INFO, "emperor " + Version.current() + " (pid " + ProcessHandle.current().pid()
                 + ") watching " + String.join(", ", sources) + "; run dir " + dir.path());
         emperor.start();
@@ -142,8 +143,12 @@ final class RunCommand implements Callable<Integer> {
         return code;
     }
 
-    private static String control(Emperor emperor, MetricRegistry metrics, String request) {
+    private static String control(Emperor emperor, MetricRegistry metrics, OutputPump pump, String request) {
         try {
+            if (request.equals("reopen-logs")) {
+                pump.reopenAll();
+                return "the logs of running workers are reopened at their next line\n";
+            }
             if (request.equals("status")) {
                 return StatusAnswer.text(StatusAnswer.withRss(StatsDocument.json(
                         emperor.snapshot().get(10, TimeUnit.SECONDS), metrics), dev.emperor.daemon.ProcessMemory::residentBytes));

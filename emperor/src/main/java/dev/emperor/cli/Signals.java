@@ -11,7 +11,7 @@ import sun.misc.Signal;
 /**
  * SIGINT and SIGTERM stop every vassal gracefully and then exit 0 (the JDK's default would
  * exit 143 at once); a second one kills what is left. SIGHUP reloads every vassal, as with
- * uWSGI's emperor.
+ * uWSGI's emperor. SIGUSR1 reopens every running worker's log (after logrotate).
  *
  * <p>A non-interactive shell starts a {@code cmd &} job with SIGINT ignored, and HotSpot
  * silently installs no handler for a stop signal that was ignored at start (Signal.handle
@@ -36,7 +36,12 @@ final class Signals {
         Pointer signal(int signum, Pointer handler);
     }
 
-    static void install(Emperor emperor) {
+    static void install(Emperor emperor, Runnable reopenLogs) {
+        // Unhandled, SIGUSR1 would end the JVM; logrotate's postrotate sends it.
+        Signal.handle(new Signal("USR1"), s -> {
+            LOG.log(System.Logger.Level.INFO, "SIGUSR1: every running worker's log is reopened at its next line");
+            reopenLogs.run();
+        });
         for (String name : new String[] {"INT", "TERM"}) {
             Signal signal = new Signal(name);
             unignore(signal);

@@ -99,12 +99,16 @@ final class LoopHost implements VassalHost {
     @Override
     public void watchExit(Vassal vassal, int workerId, long pid) {
         try {
-            reaper.watch(pid, (p, exit) -> loop.post(new ForVassal(vassal, new VassalEvent.WorkerExited(workerId, p, exit))));
+            reaper.watch(pid, (p, exit) -> {
+                launcher.exited(p, exit); // the exit marker in the vassal's log, after its last lines
+                loop.post(new ForVassal(vassal, new VassalEvent.WorkerExited(workerId, p, exit)));
+            });
         } catch (IllegalStateException e) {
             // Unwatchable (out of descriptors) means unsupervised: stop it rather than lose it.
             LOG.log(Level.ERROR, vassal.name() + ": " + e.getMessage() + "; killing pid " + pid);
             Posix.killGroup(pid, Signal.KILL);
             reaper.reapQuietly(pid);
+            launcher.exited(pid, ExitStatus.killedBy(Signal.KILL.number()));
             loop.post(new ForVassal(vassal, new VassalEvent.WorkerExited(workerId, pid,
                     ExitStatus.killedBy(Signal.KILL.number()))));
         }

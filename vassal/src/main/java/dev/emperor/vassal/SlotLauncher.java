@@ -30,7 +30,7 @@ final class SlotLauncher {
     /** The log a vassal with settings {@code s} writes to. */
     LogTarget logFor(VassalSettings s) {
         Path logFile = s.logFile().orElseGet(() -> defaults.defaultLogFile(vassal.name()));
-        return host.logTarget(vassal.name(), logFile, s.logMaxBytes());
+        return host.logTarget(vassal.name(), logFile, s.logMaxBytes()).timestamps(s.logTimestamp());
     }
 
     /**

@@ -131,6 +131,11 @@ public final class WorkerLauncher implements AutoCloseable {
         return cgroups.map(c -> c.vassalStopped(vassal)).orElse(0);
     }
 
+    /** A worker started here has exited: its log gets the exit marker, after its last lines. Any thread. */
+    public void exited(long pid, ExitStatus status) {
+        pump.exited(pid, status);
+    }
+
     /** Starts the worker and returns its pid; watch it with a {@link ChildReaper} at once. */
     public long launch(LaunchSpec spec) throws LaunchException {
         return start(spec).pid();
@@ -224,7 +229,7 @@ public final class WorkerLauncher implements AutoCloseable {
             pump.cancel(output);
             throw new LaunchException("cannot start " + program + ": " + e.getMessage());
         }
-        pump.attach(pump.spawned(output), spec.log(), spec.outputPrefix());
+        pump.attach(pump.spawned(output), spec.log(), spec.outputPrefix(), pid);
         return new Launched(pid, program);
     }
 
