@@ -88,7 +88,8 @@ class OutputPumpTest {
         Files.createDirectory(dir.resolve("app.log")); // a directory where the file should be
         LogTarget target = new LogTarget(dir.resolve("app.log"), 0, 1);
         run(target, "", "echo a; echo b; echo c").get(10, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(10)).until(() -> target.droppedLines() == 3);
+        // the three lines and the emperor's start marker
+        await().atMost(Duration.ofSeconds(10)).until(() -> target.droppedLines() == 4);
         assertThat(target.error()).contains("app.log");
     }
 
@@ -202,9 +203,11 @@ class OutputPumpTest {
         }
     }
 
+    /** What the workers wrote, without the emperor's start and exit marker lines ({@code --- ...}). */
     private static List<String> lines(Path file) {
         try {
-            return Files.exists(file) ? Files.readAllLines(file) : List.of();
+            return Files.exists(file) ? Files.readAllLines(file).stream().filter(l -> !l.contains("--- ")).toList()
+                    : List.of();
         } catch (java.io.IOException e) {
             return List.of();
         }
