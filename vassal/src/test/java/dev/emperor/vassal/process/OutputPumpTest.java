@@ -10,43 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Real workers through the real launcher: their output reaches the log, prefixed and whole. */
-class OutputPumpTest {
+class OutputPumpTest extends LauncherTestBase {
 
-    @TempDir
-    Path tmp;
-
-    private OutputPump pump;
-    private ChildReaper reaper;
-    private WorkerLauncher launcher;
-
-    @BeforeEach
-    void start() throws Exception {
-        pump = new OutputPump();
-        reaper = new ChildReaper();
-        launcher = WorkerLauncher.install(tmp.resolve("bin"), pump);
-    }
-
-    @AfterEach
-    void stop() {
-        launcher.close();
-        reaper.close();
-        pump.close();
-    }
-
-    /** Runs {@code sh -c script} as a worker and returns a future of its exit code. */
-    private CompletableFuture<ExitStatus> run(LogTarget target, String prefix, String script) throws Exception {
-        long pid = launcher.launch(new LaunchSpec(List.of("sh", "-c", script), Map.of("PATH", "/usr/bin:/bin", "EMPEROR_VASSAL", "app"),
-                tmp, target, prefix, ProcessLimits.NONE));
-        CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-        reaper.watch(pid, (p, code) -> exit.complete(code));
-        return exit;
-    }
 
     @Test
     void theEmperorsOwnLogDirectoryHoldsOnlyEachVassalsDefaultLog() {

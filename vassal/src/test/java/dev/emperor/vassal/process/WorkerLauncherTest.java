@@ -17,37 +17,19 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a started worker looks like from outside: its command line and where it came from;
  * and what a tenant's vassal may reach through the root emperor (only what she may reach herself).
  */
-class WorkerLauncherTest {
+class WorkerLauncherTest extends LauncherTestBase {
 
-    @TempDir
-    Path tmp;
-
-    private OutputPump pump;
-    private ChildReaper reaper;
-    private WorkerLauncher launcher;
     private long pid;
 
-    @BeforeEach
-    void start() throws Exception {
-        pump = new OutputPump();
-        reaper = new ChildReaper();
-        launcher = WorkerLauncher.install(tmp.resolve("bin"), pump);
-    }
-
     @AfterEach
-    void stop() {
+    void killTheWorker() { // before the base class closes the launcher
         if (pid > 0) Posix.kill(pid, Signal.KILL);
-        launcher.close();
-        reaper.close();
-        pump.close();
     }
 
     @Test
