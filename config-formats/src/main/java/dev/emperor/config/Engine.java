@@ -348,13 +348,13 @@ final class Engine {
                 }
             }
             case "for" -> begin(e, (k, val, o, arg) -> {
-                for (String tok : tokens(arg, ' ')) add(k, val.replace("%(_)", tok), o);
+                for (String tok : CStrings.tokens(arg, ' ')) add(k, val.replace("%(_)", tok), o);
             });
             case "for-glob" -> begin(e, (k, val, o, arg) -> {
                 for (String p : Glob.expand(arg, cwd)) add(k, val.replace("%(_)", p), o);
             });
             case "for-times" -> begin(e, (k, val, o, arg) -> {
-                long n = atoi(arg);
+                long n = CStrings.atoi(arg);
                 if (n > Limits.MAX_OPTIONS) {
                     throw new ConfigException(e.origin, "for-times = " + arg + ": more than " + Limits.MAX_OPTIONS + " options");
                 }
@@ -469,50 +469,6 @@ final class Engine {
             start = end;
         }
         return out;
-    }
-
-    /** strtok: the pieces between runs of {@code sep}, never empty. */
-    static List<String> tokens(String s, char sep) {
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        int n = s.length();
-        while (i < n) {
-            while (i < n && s.charAt(i) == sep) i++;
-            int start = i;
-            while (i < n && s.charAt(i) != sep) i++;
-            if (i > start) out.add(s.substring(start, i));
-        }
-        return out;
-    }
-
-    /** C's atoi (through strtoll): leading blanks, a sign, digits; anything else ends it. */
-    static long atoi(String s) {
-        return strtoll(s);
-    }
-
-    static long strtoll(String s) {
-        int i = 0;
-        int n = s.length();
-        while (i < n && (s.charAt(i) == ' ' || (s.charAt(i) >= '\t' && s.charAt(i) <= '\r'))) i++;
-        boolean negative = false;
-        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-            negative = s.charAt(i) == '-';
-            i++;
-        }
-        long value = 0;
-        boolean overflow = false;
-        while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
-            int d = s.charAt(i++) - '0';
-            if (!overflow) {
-                if (value > (Long.MAX_VALUE - d) / 10) {
-                    overflow = true;
-                } else {
-                    value = value * 10 + d;
-                }
-            }
-        }
-        if (overflow) return negative ? Long.MIN_VALUE : Long.MAX_VALUE;
-        return negative ? -value : value;
     }
 
     // ---------------------------------------------------------------- after reading

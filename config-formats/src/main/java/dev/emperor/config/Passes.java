@@ -77,7 +77,7 @@ final class Passes {
         if (key.indexOf(' ') < 0) return lookup(key, firstIndex);
         String result = null;
         char op = 0;
-        for (String tok : Engine.tokens(key, ' ')) {
+        for (String tok : CStrings.tokens(key, ' ')) {
             String value;
             if (isNumber(tok)) {
                 value = tok;
@@ -85,15 +85,15 @@ final class Passes {
                 op = tok.charAt(0);
                 continue;
             } else if (tok.equals("++") || tok.equals("--")) {
-                if (result != null) result = Long.toString(Engine.strtoll(result) + (tok.equals("++") ? 1 : -1));
+                if (result != null) result = Long.toString(CStrings.strtoll(result) + (tok.equals("++") ? 1 : -1));
                 op = 0;
                 continue;
             } else {
                 String v = lookup(tok, firstIndex);
                 value = v == null ? "" : v;
             }
-            long a = result == null ? 0 : Engine.strtoll(result);
-            long b = Engine.strtoll(value);
+            long a = result == null ? 0 : CStrings.strtoll(result);
+            long b = CStrings.strtoll(value);
             result = switch (op) {
                 case '+' -> Long.toString(a + b);
                 case '-' -> Long.toString(a - b);
