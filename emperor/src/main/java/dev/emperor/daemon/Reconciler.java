@@ -55,8 +55,10 @@ final class Reconciler {
         void schedule(Duration delay, EmperorEvent event);
     }
 
-    private final List<VassalSource> sources;
-    private final VassalFileReader reader;
+    private List<VassalSource> sources;
+    private VassalFileReader reader;
+    private final ConfigLoader loader;
+    private final OperatorStops stops;
     private final VassalHost host;
     private final Supplier<VassalDefaults> defaults;
     private final FdBudget budget;
@@ -76,7 +78,16 @@ final class Reconciler {
     Reconciler(List<VassalSource> sources, ConfigLoader loader, FileTrust trust, OptionModel inherited, VassalHost host,
                Supplier<VassalDefaults> defaults, FdBudget budget, Scheduler scheduler, LongSupplier wallClock,
                Consumer<Path> watch) {
+        this(sources, loader, trust, inherited, host, defaults, budget, scheduler, wallClock, watch,
+                OperatorStops.inMemory());
+    }
+
+    Reconciler(List<VassalSource> sources, ConfigLoader loader, FileTrust trust, OptionModel inherited, VassalHost host,
+               Supplier<VassalDefaults> defaults, FdBudget budget, Scheduler scheduler, LongSupplier wallClock,
+               Consumer<Path> watch, OperatorStops stops) {
         this.sources = List.copyOf(sources);
+        this.loader = loader;
+        this.stops = stops;
         this.reader = new VassalFileReader(loader, trust, inherited);
         this.host = host;
         this.defaults = defaults;
@@ -102,10 +113,18 @@ final class Reconciler {
             LOG.log(Level.INFO, "vassal " + entry.vassal.name() + ": " + entry.file.path() + " removed; stopping it");
             entry.vassal.handle(new VassalEvent.StopRequested("file removed"));
         }
-        held.values().removeIf(h -> !found.containsKey(h.file.name()) && !unlistable.contains(directoryOf(h.file)));
+        held.values().removeIf(h -> stops.contains(h.file.name())
+                || !found.containsKey(h.file.name()) && !unlistable.contains(directoryOf(h.file)));
+        for (String name : stops.names()) {
+            VassalFile file = found.get(name);
+            if (file != null) stops.found(name, file.path());
+            else if (unlistable.isEmpty()) stops.notFound(name);
+        }
         for (VassalFile file : found.values()) {
             Entry entry = vassals.get(file.name());
-            if (entry == null) {
+            if (entry == null && stops.contains(file.name())) {
+                // stopped by an operator: touching, editing or adding its file again does not start it
+            } else if (entry == null) {
                 admit(file);
             } else if (entry.removed) {
                 // Comes back once the old instance has stopped (VassalStopped asks for a scan).
@@ -345,6 +364,77 @@ final class Reconciler {
         return true;
     }
 
+    /**
+     * An operator's {@code emperor stop NAME}: the vassal stops gracefully and its name is
+     * remembered, so no scan starts it again. False if no vassal, held file or file found by
+     * the last scan has this name.
+     */
+    boolean stopByOperator(String name) {
+        Entry e = vassals.get(name);
+        boolean known = e != null && !e.removed || held.remove(name) != null || stops.fileOf(name).isPresent();
+        if (!known) return false;
+        if (e != null && !e.removed) {
+            e.removed = true;
+            e.vassal.handle(new VassalEvent.StopRequested(OperatorStops.REASON));
+        }
+        return true;
+    }
+
+    /** Whether a vassal of this name is still on its way out (its workers stopping). */
+    boolean stillStopping(String name) {
+        Entry e = vassals.get(name);
+        return e != null && e.removed;
+    }
+
+    /**
+     * New settings of the emperor's own (a reload): the directories to list (a directory no
+     * longer listed takes its vassals with it at the next scan, gracefully), the defaults every
+     * vassal inherits and the trust rules files are judged by. The caller scans next.
+     */
+    void reconfigure(List<VassalSource> newSources, FileTrust trust, OptionModel inherited) {
+        Set<Path> keep = new HashSet<>();
+        for (VassalSource s : newSources) keep.add(s.directory());
+        dirs.keySet().removeIf(d -> !keep.contains(d));
+        sources = List.copyOf(newSources);
+        for (VassalSource s : sources) dirs.putIfAbsent(s.directory(), new DirState());
+        reader = new VassalFileReader(loader, trust, inherited);
+    }
+
+    /**
+     * Reads every running vassal's file again (after a reload of the emperor's settings) and
+     * reloads, gracefully, exactly those whose effective settings changed: the file itself did
+     * not, but what it inherits or how it is judged may have. Returns their names.
+     */
+    List<String> rereadAll() {
+        List<String> changed = new ArrayList<>();
+        for (Entry e : List.copyOf(vassals.values())) {
+            if (e.removed || e.file.problem().isPresent()) continue;
+            VassalEvent event = read(e.file);
+            Vassal v = e.vassal;
+            switch (event) {
+                case VassalEvent.ConfigLoaded loaded -> {
+                    if (v.state() != VassalState.INVALID && v.settings().equals(Optional.of(loaded.settings()))) {
+                        continue;
+                    }
+                    if (!fits(e, loaded.settings())) continue;
+                    LOG.log(Level.INFO, "vassal " + v.name() + ": its effective settings changed with the emperor's;"
+                            + " reloading");
+                    v.handle(loaded);
+                    changed.add(v.name());
+                }
+                case VassalEvent.ConfigInvalid invalid -> {
+                    if (v.state() == VassalState.INVALID) continue;
+                    LOG.log(Level.WARNING, "vassal " + v.name() + ": invalid with the emperor's new settings; it"
+                            + " keeps running as it is");
+                    v.handle(invalid);
+                    changed.add(v.name());
+                }
+                default -> throw new IllegalStateException("a file read gave " + event);
+            }
+        }
+        return changed;
+    }
+
     /** Stops every vassal for good (the emperor shuts down); held ones are dropped. */
     void stopAll(String reason) {
         stopping = true;
@@ -362,6 +452,7 @@ final class Reconciler {
             list.add(new VassalStatus(h.file.name(), h.file.path(), VassalState.BACKOFF, 0, h.error, null, List.of(),
                     null, 0, null));
         }
+        list.addAll(stops.statuses(vassals.keySet()));
         list.sort(java.util.Comparator.comparing(VassalStatus::name));
         return list;
     }
