@@ -59,7 +59,7 @@ public final class Emperor {
 
     /** How it runs now: replaced by a reload of its settings (on the loop). */
     private EmperorSettings settings;
-    private final SettingsSource settingsSource;
+    private final SettingsReloader reloader;
     private final EventLoop loop;
     private final WorkerLauncher launcher;
     private final VassalMetrics metrics;
@@ -103,7 +103,6 @@ public final class Emperor {
     public Emperor(EmperorSettings settings, SettingsSource settingsSource, WorkerLauncher launcher, ChildReaper reaper,
                    ConfigLoader loader, MetricRegistry registry, String version) {
         this.settings = settings;
-        this.settingsSource = settingsSource;
         this.version = version;
         this.launcher = launcher;
         this.loop = new EventLoop(this::handle);
@@ -123,6 +122,7 @@ public final class Emperor {
         this.touchReload = new TouchReloadWatcher(this::watch);
         this.service = ServiceManager.fromEnvironment(System.getenv(), ProcessHandle.current().pid(), this::onLoopAfter,
                 () -> reconciler.all().stream().map(Vassal::state).toList());
+        this.reloader = new SettingsReloader(settingsSource, service, reconciler);
     }
 
     /**
@@ -201,7 +201,7 @@ public final class Emperor {
             case EmperorEvent.Restart e -> e.reply().complete(shuttingDown ? SHUTTING_DOWN : verbs.restart(e.name()));
             case EmperorEvent.Stop e -> e.reply().complete(shuttingDown ? SHUTTING_DOWN : verbs.stop(e.name()));
             case EmperorEvent.Start e -> e.reply().complete(shuttingDown ? SHUTTING_DOWN : verbs.start(e.name()));
-            case EmperorEvent.ReloadEmperor e -> e.reply().complete(shuttingDown ? SHUTTING_DOWN : reloadSettings());
+            case EmperorEvent.ReloadEmperor e -> e.reply().complete(shuttingDown ? SHUTTING_DOWN : reloader.reload(settings, this::adopt));
             case TakeSnapshot e -> e.reply().complete(takeSnapshot());
             case EmperorEvent.OnLoop e -> e.task().run();
             case Shutdown e -> shutdown(e.reason());
@@ -340,60 +340,22 @@ public final class Emperor {
             return "reloading " + active.size() + " vassal(s)";
         }
         Optional<Vassal> vassal = reconciler.find(name);
-        if (vassal.isEmpty()) return "no vassal named '" + name + "'";
+        if (vassal.isEmpty()) {
+            String why = verbs.stoppedOrUnknown(name);
+            return why.startsWith("error: no vassal") ? why.substring(7) : why; // 'no vassal ...': exit 1 as before
+        }
         vassal.get().handle(new VassalEvent.ReloadRequested("reload requested"));
         return "reloading " + name + " (" + vassal.get().state().label() + ")";
     }
 
-    /**
-     * Reads the emperor's own settings again and applies what changed, between RELOADING=1 and
-     * READY=1: directories watched (a directory no longer named takes its vassals with it,
-     * gracefully), throttle, rescan interval, required heartbeat, strict and tyrant (every
-     * file judged again), and the defaults vassals inherit: a vassal whose effective settings
-     * changed reloads gracefully, the others are not touched. What cannot change live is kept,
-     * with a warning. Settings that do not read leave everything as it is.
-     */
-    private String reloadSettings() {
-        service.reloading(); // hook (service)
-        try {
-            return switch (settingsSource.read()) {
-                case SettingsSource.Broken b -> {
-                    LOG.log(Level.ERROR, "the emperor's settings were not reloaded; everything keeps running as it"
-                            + " is. Fix these and reload again:");
-                    b.errors().forEach(err -> LOG.log(Level.ERROR, "  " + err));
-                    yield "error: the emperor's settings were not reloaded; everything keeps running as it is:\n"
-                            + String.join("\n", b.errors());
-                }
-                case SettingsSource.Read r -> applySettings(r);
-            };
-        } finally {
-            service.ready(); // hook (service)
-        }
-    }
-
-    private String applySettings(SettingsSource.Read read) {
-        read.warnings().forEach(w -> LOG.log(Level.WARNING, w));
-        SettingsChange change = SettingsChange.between(settings, read.settings(), read.files());
-        change.warnings().forEach(w -> LOG.log(Level.WARNING, w));
-        boolean newPeriod = !change.applied().rescanInterval().equals(settings.rescanInterval());
-        settings = change.applied();
+    /** A reload took new settings: they are how the emperor runs from now on. */
+    private void adopt(EmperorSettings next) {
+        boolean newPeriod = !next.rescanInterval().equals(settings.rescanInterval());
+        settings = next;
         if (newPeriod) {
             if (periodic != null) periodic.cancel();
             schedulePeriodicRescan();
         }
-        reconciler.reconfigure(settings.sources(), settings.trust(), settings.vassalDefaults());
-        reconciler.scan(); // new directories start their vassals; removed ones stop theirs
-        List<String> reloading = reconciler.rereadAll();
-        List<String> parts = new java.util.ArrayList<>();
-        parts.add("reloaded the emperor's settings" + (read.files().isEmpty() ? ""
-                : " from " + String.join(", ", read.files())));
-        if (!change.summary().isEmpty()) parts.add(change.summary());
-        parts.add(reloading.isEmpty() ? "no vassal's effective settings changed"
-                : reloading.size() + " vassal(s) reloading gracefully: " + String.join(", ", reloading));
-        String summary = String.join("; ", parts);
-        LOG.log(Level.INFO, summary);
-        return summary + change.warnings().stream().map(w -> "\nwarning: " + w).collect(
-                java.util.stream.Collectors.joining());
     }
 
     private EmperorSnapshot takeSnapshot() {

@@ -37,7 +37,7 @@ final class OperatorVerbs {
      */
     String restart(String name) {
         Optional<Vassal> found = reconciler.find(name);
-        if (found.isEmpty()) return unknown(name);
+        if (found.isEmpty()) return stoppedOrUnknown(name);
         Vassal v = found.get();
         List<WorkerStatus> live = v.status().workers().stream()
                 .filter(w -> w.pid() != null && w.state() != WorkerState.STOPPING).toList();
@@ -69,6 +69,7 @@ final class OperatorVerbs {
                 .orElse(0);
         if (!reconciler.stopByOperator(name)) return unknown(name);
         Optional<String> unsaved = stops.add(name);
+        if (running.isEmpty()) reconciler.scan(); // a held file: status shows it stopped at once
         LOG.log(Level.INFO, "vassal " + name + ": stopped by an operator" + (workers > 0 ? " (stopping " + workers
                 + " worker(s) gracefully)" : "") + "; it stays stopped until 'emperor start " + name + "'");
         return "stopping " + name + (workers > 0 ? " (" + workers + " worker(s))" : "") + "; it stays stopped,"
@@ -93,6 +94,14 @@ final class OperatorVerbs {
                         : hasFile ? "starting " + name
                         : name + " is no longer stopped; it has no file now, and starts when one is added");
         return state + unsaved.map(u -> "\nwarning: " + u).orElse("");
+    }
+
+    /** The answer for a verb that needs a vassal in the table: why {@code name} is not there. */
+    String stoppedOrUnknown(String name) {
+        if (stops.contains(name)) {
+            return "error: vassal " + name + " is stopped by an operator; 'emperor start " + name + "' starts it";
+        }
+        return unknown(name);
     }
 
     private static String unknown(String name) {

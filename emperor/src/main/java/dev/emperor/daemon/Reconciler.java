@@ -46,8 +46,7 @@ import java.util.function.Supplier;
 final class Reconciler {
 
     private static final System.Logger LOG = System.getLogger("emperor");
-    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    static final Duration MAX_RETRY = DirectoryHealth.MAX_RETRY;
 
     /** Queues an event on the loop after a delay. */
     @FunctionalInterface
@@ -62,17 +61,14 @@ final class Reconciler {
     private final VassalHost host;
     private final Supplier<VassalDefaults> defaults;
     private final FdBudget budget;
-    private final Scheduler scheduler;
-    private final LongSupplier wallClock;
+    private final DirectoryHealth health;
     private final Consumer<Path> watch;
 
     /** By name; a hash map because every heartbeat looks its vassal up (snapshots sort). */
     private final Map<String, Entry> vassals = new HashMap<>();
     /** Valid new vassals waiting for file descriptors, by name. */
     private final Map<String, Held> held = new TreeMap<>();
-    private final Map<Path, DirState> dirs = new LinkedHashMap<>();
     private final Set<Path> conflictsLogged = new HashSet<>();
-    private boolean retryPending;
     private boolean stopping;
 
     Reconciler(List<VassalSource> sources, ConfigLoader loader, FileTrust trust, OptionModel inherited, VassalHost host,
@@ -92,10 +88,9 @@ final class Reconciler {
         this.host = host;
         this.defaults = defaults;
         this.budget = budget;
-        this.scheduler = scheduler;
-        this.wallClock = wallClock;
+        this.health = new DirectoryHealth(scheduler, wallClock);
         this.watch = watch;
-        for (VassalSource s : this.sources) dirs.putIfAbsent(s.directory(), new DirState());
+        health.watching(this.sources);
     }
 
     // ---- scanning ------------------------------------------------------------------------------
@@ -200,10 +195,10 @@ final class Reconciler {
                 files = source.scan();
             } catch (IOException e) {
                 unlistable.add(dir);
-                listingFailed(dir, VassalSource.inWords(e));
+                health.listingFailed(dir, VassalSource.inWords(e));
                 continue;
             }
-            listed(dir);
+            health.listed(dir);
             reader.judgeDirectory(dir);
             for (VassalFile f : files) candidates.computeIfAbsent(f.name(), n -> new ArrayList<>()).add(f);
         }
@@ -268,53 +263,17 @@ final class Reconciler {
         return file.path().toAbsolutePath().getParent();
     }
 
-    // ---- directories that cannot be listed ---------------------------------------------------
-
-    private void listingFailed(Path dir, String why) {
-        DirState d = dirs.computeIfAbsent(dir, k -> new DirState());
-        long now = wallClock.getAsLong();
-        if (d.error == null || !d.error.equals(why)) {
-            if (d.error == null) d.sinceMs = now;
-            LOG.log(Level.ERROR, "cannot list vassal directory " + dir + " (" + why + "); its vassals keep running"
-                    + " as they are, and it is tried again with backoff until it can be listed");
-        }
-        d.error = why;
-        d.failures++;
-        Duration delay = retryDelay(d.failures);
-        d.nextRetryMs = now + delay.toMillis();
-        if (!retryPending) {
-            retryPending = true;
-            scheduler.schedule(delay, new EmperorEvent.Rescan(EmperorEvent.Rescan.Why.RETRY));
-        }
-    }
-
-    private void listed(Path dir) {
-        DirState d = dirs.computeIfAbsent(dir, k -> new DirState());
-        if (d.error != null) {
-            LOG.log(Level.INFO, "vassal directory " + dir + " can be listed again (after " + d.failures
-                    + " failed attempt(s)); acting on what changed meanwhile");
-            d.sinceMs = wallClock.getAsLong();
-        }
-        d.error = null;
-        d.failures = 0;
-        d.nextRetryMs = null;
-    }
-
-    /** 1 s, 2 s, 4 s ... up to 30 s. */
-    static Duration retryDelay(int failures) {
-        long ms = FIRST_RETRY.toMillis() << Math.min(failures - 1, 20);
-        return Duration.ofMillis(Math.min(ms, MAX_RETRY.toMillis()));
-    }
-
     /** The retry timer fired: the next scan may schedule another. */
     void retryDue() {
-        retryPending = false;
+        health.retryDue();
+    }
+
+    static Duration retryDelay(int failures) {
+        return DirectoryHealth.retryDelay(failures);
     }
 
     List<DirectoryStatus> directories() {
-        List<DirectoryStatus> list = new ArrayList<>(dirs.size());
-        dirs.forEach((path, d) -> list.add(new DirectoryStatus(path, d.error, d.sinceMs, d.failures, d.nextRetryMs)));
-        return list;
+        return health.statuses();
     }
 
     // ---- the table -----------------------------------------------------------------------------
@@ -392,11 +351,8 @@ final class Reconciler {
      * vassal inherits and the trust rules files are judged by. The caller scans next.
      */
     void reconfigure(List<VassalSource> newSources, FileTrust trust, OptionModel inherited) {
-        Set<Path> keep = new HashSet<>();
-        for (VassalSource s : newSources) keep.add(s.directory());
-        dirs.keySet().removeIf(d -> !keep.contains(d));
         sources = List.copyOf(newSources);
-        for (VassalSource s : sources) dirs.putIfAbsent(s.directory(), new DirState());
+        health.watching(sources);
         reader = new VassalFileReader(loader, trust, inherited);
     }
 
@@ -480,12 +436,5 @@ final class Reconciler {
 
     /** A valid vassal waiting for descriptors: its file and why it waits. */
     private record Held(VassalFile file, String error) {
-    }
-
-    private static final class DirState {
-        String error;
-        Long sinceMs;
-        int failures;
-        Long nextRetryMs;
     }
 }

@@ -137,6 +137,8 @@ class OperatorVerbsTest {
         assertThat(host.launches).hasSize(1);
         assertThat(status("web").state()).isEqualTo(VassalState.STOPPED);
         assertThat(verbs.stop("web")).isEqualTo("web is already stopped by an operator; 'emperor start web' starts it");
+        assertThat(verbs.restart("web")).isEqualTo("error: vassal web is stopped by an operator; 'emperor start web'"
+                + " starts it");
 
         assertThat(verbs.start("web")).isEqualTo("starting web");
 
@@ -303,6 +305,50 @@ class OperatorVerbsTest {
         assertThat(c.added()).containsExactly(other);
         assertThat(c.removed()).containsExactly(dir);
         assertThat(c.summary()).isEqualTo("now watching " + other + "; no longer watching " + dir + " (its vassals stop)");
+    }
+
+    @Test
+    void settingsThatDoNotReadChangeNothingAndTheAnswerSaysWhy() throws IOException {
+        write(dir, "web.ini", "command = sleep 100");
+        reconciler.scan();
+        long web = pid("web");
+        List<EmperorSettings> adopted = new java.util.ArrayList<>();
+        SettingsReloader reloader = new SettingsReloader(() -> new SettingsSource.Broken(List.of(
+                "/etc/emperor/emperor.ini:3: throttle: expected a number, found 'soon'")), noService(), reconciler);
+
+        String reply = reloader.reload(settings(root.resolve("run"), dir, Duration.ofSeconds(10)), adopted::add);
+
+        assertThat(reply).isEqualTo("error: the emperor's settings were not reloaded; everything keeps running as it"
+                + " is:\n/etc/emperor/emperor.ini:3: throttle: expected a number, found 'soon'");
+        assertThat(adopted).isEmpty();
+        assertThat(host.signalsTo(web)).isEmpty();
+    }
+
+    @Test
+    void aReloadAppliesWhatCanChangeAndWarnsAboutTheRest() throws IOException {
+        write(dir, "web.ini", "command = sleep 100");
+        reconciler.scan();
+        long web = pid("web");
+        EmperorSettings now = settings(root.resolve("run"), dir, Duration.ofSeconds(10));
+        EmperorSettings read = settings(root.resolve("elsewhere"), dir, Duration.ofSeconds(2));
+        List<EmperorSettings> adopted = new java.util.ArrayList<>();
+        SettingsReloader reloader = new SettingsReloader(() -> new SettingsSource.Read(read, List.of("emperor.ini"),
+                List.of()), noService(), reconciler);
+
+        String reply = reloader.reload(now, adopted::add);
+
+        assertThat(reply).isEqualTo("reloaded the emperor's settings from emperor.ini; no vassal's effective settings"
+                + " changed\nwarning: run-dir changed in emperor.ini (" + root.resolve("run") + " -> "
+                + root.resolve("elsewhere") + "); restart the emperor to apply it");
+        assertThat(adopted).singleElement().satisfies(s -> {
+            assertThat(s.runDir()).isEqualTo(root.resolve("run"));
+            assertThat(s.rescanInterval()).isEqualTo(Duration.ofSeconds(2));
+        });
+        assertThat(host.signalsTo(web)).isEmpty();
+    }
+
+    private static dev.emperor.service.ServiceManager noService() {
+        return dev.emperor.service.ServiceManager.fromEnvironment(Map.of(), 1, (delay, task) -> { }, List::of);
     }
 
     private EmperorSettings settings(Path runDir, Path vassals, Duration rescan) {
