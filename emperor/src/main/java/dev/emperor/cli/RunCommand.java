@@ -214,6 +214,9 @@ final class RunCommand implements Callable<Integer> {
             return new dev.emperor.daemon.SettingsSource.Read(next, settingsFiles, startWarnings);
         } catch (EmperorCommand.UserError e) {
             return new dev.emperor.daemon.SettingsSource.Broken(List.of(e.getMessage().split("\n")));
+        } catch (RuntimeException e) { // a bug, not the file's fault: the emperor runs on as it is
+            LOG.log(Level.ERROR, "internal error reading the emperor's settings again (a bug: please report it)", e);
+            return new dev.emperor.daemon.SettingsSource.Broken(List.of("internal error reading the settings: " + e));
         }
     }
 
