@@ -168,6 +168,126 @@ class VerbsTest extends EmperorTestBase {
         assertThat(none.out()).isEqualTo("emperor: no vassal named 'nope'\n");
     }
 
+    @Test
+    void stopKeepsAVassalStoppedAcrossTouchesAndEmperorRestartsUntilStart() throws Exception {
+        String stateDir = tmp.resolve("state").toString();
+        Path app = writeVassal("app.ini", "[vassal]\ncommand = sleep " + marker + "\nprocesses = 2\nready-after = 0.2\n");
+        writeVassal("other.ini", "[vassal]\ncommand = sleep " + marker + "\n");
+        EmperorProcess e = emperor("--state-dir", stateDir);
+        e.awaitState("app", "running");
+        long other = e.awaitState("other", "running").path("workers").get(0).path("pid").asLong();
+        List<Long> workers = e.pids("app");
+
+        Result stop = cli("stop", "app");
+
+        assertThat(stop.code()).as(stop.out()).isZero();
+        assertThat(stop.out()).startsWith("stopping app (2 worker(s)); it stays stopped").contains("'emperor start app'");
+        await("app's workers gone").atMost(SOON).until(() -> workers.stream().noneMatch(Processes::alive));
+        JsonNode stopped = e.awaitState("app", "stopped");
+        assertThat(stopped.path("workers")).isEmpty();
+        assertThat(stopped.path("error").asText()).startsWith("stopped by an operator");
+        Result status = cli("status", "app");
+        assertThat(status.code()).as(status.out()).isZero();
+        assertThat(status.out()).containsPattern("(?m)^app +stopped +- +- +- +0 ")
+                .contains("error: stopped by an operator");
+        assertThat(cli("stop", "app").out()).isEqualTo("app is already stopped by an operator; 'emperor start app'"
+                + " starts it\n");
+
+        // a touch is seen by the scan that starts a vassal dropped after it; app stays stopped
+        Files.setLastModifiedTime(app, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 2000));
+        writeVassal("probe.ini", "[vassal]\ncommand = sleep " + marker + "\n");
+        e.awaitState("probe", "running");
+        assertThat(e.vassal("app").orElseThrow().path("state").asText()).isEqualTo("stopped");
+        assertThat(e.pids("other")).containsExactly(other);
+
+        assertThat(e.stop()).isZero();
+        EmperorProcess again = emperor("--state-dir", stateDir);
+        again.awaitState("probe", "running");
+        assertThat(again.awaitState("app", "stopped").path("error").asText()).startsWith("stopped by an operator");
+        assertThat(again.pids("app")).isEmpty();
+        assertThat(again.log()).contains("stay stopped, as an operator asked before");
+
+        Result start = cli("start", "app");
+
+        assertThat(start.code()).as(start.out()).isZero();
+        assertThat(start.out()).isEqualTo("starting app\n");
+        again.awaitState("app", "running");
+        assertThat(again.pids("app")).hasSize(2).noneMatch(workers::contains);
+        assertThat(cli("start", "app").out()).isEqualTo("app is not stopped (running); nothing to start\n");
+
+        for (String verb : List.of("stop", "start")) {
+            Result none = cli(verb, "nope");
+            assertThat(none.code()).as(verb).isEqualTo(1);
+            assertThat(none.out()).isEqualTo("emperor: no vassal named 'nope'\n");
+        }
+    }
+
+    @Test
+    void reloadOfTheEmperorsSettingsReloadsOnlyTheVassalsTheyChange() throws Exception {
+        Path more = Files.createDirectories(tmp.resolve("more"));
+        Path ini = tmp.resolve("emperor.ini");
+        Files.writeString(ini, "[emperor]\nvassal-set = processes=1\nvassal-set = ready-after=0.2\n");
+        writeVassal("plain.ini", "[vassal]\ncommand = sleep " + marker + "\n");
+        writeVassal("own.ini", "[vassal]\ncommand = sleep " + marker + "\nprocesses = 2\n");
+        Files.writeString(more.resolve("extra.ini"), "[vassal]\ncommand = sleep " + marker + "\n");
+        EmperorProcess e = emperor("--ini", ini.toString());
+        long plain = e.awaitState("plain", "running").path("workers").get(0).path("pid").asLong();
+        e.awaitState("own", "running");
+        List<Long> own = e.pids("own");
+
+        // SIGHUP (what systemctl reload sends): new defaults and one more directory
+        Files.writeString(ini, "[emperor]\nvassal-set = processes=3\nvassal-set = ready-after=0.2\nemperor = " + more
+                + "\n");
+        new ProcessBuilder("kill", "-HUP", Long.toString(e.pid())).inheritIO().start().waitFor();
+
+        await("plain reloaded with 3 workers").atMost(SOON).until(() -> e.pids("plain").size() == 3
+                && !e.pids("plain").contains(plain) && e.vassal("plain").orElseThrow().path("state").asText().equals("running"));
+        e.awaitState("extra", "running");
+        assertThat(e.pids("own")).as("own sets processes itself: untouched").isEqualTo(own);
+        assertThat(e.log()).contains("now watching " + more).contains("1 vassal(s) reloading gracefully: plain");
+
+        // a settings file that no longer reads: everything keeps running as it is
+        Files.writeString(ini, "[emperor]\nvassal-set = processes=3\nthrottle = soon\n");
+        List<Long> plainNow = e.pids("plain");
+
+        Result broken = cli("reload");
+
+        assertThat(broken.code()).as(broken.out()).isEqualTo(1);
+        assertThat(broken.out()).startsWith("emperor: the emperor's settings were not reloaded; everything keeps"
+                + " running as it is:").contains(ini + ":3: ");
+        assertThat(e.log()).contains(ini + ":3: ");
+        assertThat(e.pids("plain")).isEqualTo(plainNow);
+        assertThat(e.pids("own")).isEqualTo(own);
+        assertThat(e.vassal("extra").orElseThrow().path("state").asText()).isEqualTo("running");
+
+        // fixed again, and back to one directory: extra stops, nothing else is touched
+        Files.writeString(ini, "[emperor]\nvassal-set = processes=3\nvassal-set = ready-after=0.2\n");
+        List<Long> extra = e.pids("extra");
+        Result ok = cli("reload", "--emperor");
+        assertThat(ok.code()).as(ok.out()).isZero();
+        assertThat(ok.out()).isEqualTo("reloaded the emperor's settings from " + ini + "; no longer watching " + more
+                + " (its vassals stop); no vassal's effective settings changed\n");
+        await("extra stopped").atMost(SOON).until(() -> e.vassal("extra").isEmpty()
+                && extra.stream().noneMatch(Processes::alive));
+        assertThat(e.pids("plain")).isEqualTo(plainNow);
+        assertThat(e.pids("own")).isEqualTo(own);
+    }
+
+    @Test
+    void checkExitsZeroForValidFilesAndOneWithFileAndLineOtherwise() throws Exception {
+        Path good = Files.writeString(tmp.resolve("good.ini"), "[vassal]\ncommand = sleep 1\n");
+        Path bad = Files.writeString(tmp.resolve("bad.ini"), "[vassal]\ncommand = sleep 1\nprocesses = many\n");
+
+        Result valid = cli("check", good.toString());
+        assertThat(valid.code()).as(valid.out()).isZero();
+        assertThat(valid.out()).isEmpty();
+
+        Result invalid = cli("check", good.toString(), bad.toString());
+        assertThat(invalid.code()).isEqualTo(1);
+        assertThat(invalid.out()).startsWith(bad + ":3: ").doesNotContain(good.toString());
+        assertThat(cli("config", "check", good.toString(), bad.toString())).isEqualTo(invalid);
+    }
+
     private static ByteArrayOutputStream drain(InputStream in) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread.ofVirtual().start(() -> {

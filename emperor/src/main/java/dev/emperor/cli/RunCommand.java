@@ -56,6 +56,12 @@ final class RunCommand implements Callable<Integer> {
             description = "Sockets, lock and default logs (default: /run/emperor for root, else $XDG_RUNTIME_DIR/emperor, else /tmp/emperor-$UID).")
     Path runDir;
 
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where what outlives the emperor is kept: the vassals an operator stopped (default:"
+                    + " $STATE_DIRECTORY, else /var/lib/emperor for root, else $XDG_STATE_HOME/emperor or"
+                    + " ~/.local/state/emperor).")
+    Path stateDir;
+
     @Option(names = "--stats", paramLabel = "HOST:PORT", description = "Serve /stats, /metrics and a dashboard over HTTP.")
     String stats;
 
@@ -91,8 +97,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail too.")
     boolean verbose;
 
-    /** What the settings' trust checks found, logged once logging is set up. */
+    /** What the settings' trust checks found, logged once logging is set up (or with a reload). */
     private final List<String> startWarnings = new ArrayList<>();
+    /** The directories and globs watched, as the last read of the settings gave them (for the log). */
+    private List<String> watching = List.of();
 
     @Override
     public Integer call() throws Exception {
@@ -119,8 +127,8 @@ final class RunCommand implements Callable<Integer> {
                           OutputPump pump)
             throws Exception {
         MetricRegistry metrics = new MetricRegistry();
-        Emperor emperor = new Emperor(settings, launcher, reaper, ConfigLoader.withSystemEnvironment(), metrics,
-                Version.current());
+        Emperor emperor = new Emperor(settings, this::reread, launcher, reaper, ConfigLoader.withSystemEnvironment(),
+                metrics, Version.current());
         StatsServer statsServer = null;
         if (settings.stats().isPresent()) {
             try {
@@ -133,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
                 emperor.handlerErrors());
         Signals.install(emperor, pump::reopenAll);
         LOG.log(Level.INFO, "emperor " + Version.current() + " (pid " + ProcessHandle.current().pid()
-                + ") watching " + String.join(", ", sources) + "; run dir " + dir.path());
+                + ") watching " + String.join(", ", watching) + "; run dir " + dir.path());
         emperor.start();
         control.start();
         if (statsServer != null) statsServer.start();
@@ -162,6 +170,21 @@ final class RunCommand implements Callable<Integer> {
                 emperor.post(new EmperorEvent.Restart(request.substring(8).strip(), reply));
                 return reply.get(10, TimeUnit.SECONDS) + "\n";
             }
+            if (request.startsWith("stop ")) {
+                var reply = new java.util.concurrent.CompletableFuture<String>();
+                emperor.post(new EmperorEvent.Stop(request.substring(5).strip(), reply));
+                return reply.get(10, TimeUnit.SECONDS) + "\n";
+            }
+            if (request.startsWith("start ")) {
+                var reply = new java.util.concurrent.CompletableFuture<String>();
+                emperor.post(new EmperorEvent.Start(request.substring(6).strip(), reply));
+                return reply.get(10, TimeUnit.SECONDS) + "\n";
+            }
+            if (request.equals("reload-emperor")) {
+                var reply = new java.util.concurrent.CompletableFuture<String>();
+                emperor.post(new EmperorEvent.ReloadEmperor(reply));
+                return reply.get(30, TimeUnit.SECONDS) + "\n";
+            }
             if (request.equals("reload-all")) {
                 var reply = new java.util.concurrent.CompletableFuture<String>();
                 emperor.post(new EmperorEvent.Reload(null, reply));
@@ -177,6 +200,23 @@ final class RunCommand implements Callable<Integer> {
             return "error: the emperor did not answer within 10 s (" + e.getClass().getSimpleName()
                     + "); its event loop may be stuck: `jcmd " + ProcessHandle.current().pid()
                     + " Thread.print` shows where\n";
+        }
+    }
+
+    /**
+     * The settings read again for a reload: the same files (read anew), environment and flags
+     * as at start. A problem is an answer, not an exception: the emperor keeps running as it is.
+     */
+    private dev.emperor.daemon.SettingsSource.Result reread() {
+        startWarnings.clear();
+        try {
+            EmperorSettings next = settings();
+            return new dev.emperor.daemon.SettingsSource.Read(next, settingsFiles, startWarnings);
+        } catch (EmperorCommand.UserError e) {
+            return new dev.emperor.daemon.SettingsSource.Broken(List.of(e.getMessage().split("\n")));
+        } catch (RuntimeException e) { // a bug, not the file's fault: the emperor runs on as it is
+            LOG.log(Level.ERROR, "internal error reading the emperor's settings again (a bug: please report it)", e);
+            return new dev.emperor.daemon.SettingsSource.Broken(List.of("internal error reading the settings: " + e));
         }
     }
 
@@ -209,6 +249,7 @@ final class RunCommand implements Callable<Integer> {
         if (stats != null) argv.add(new OptionValue("stats", stats, cli));
         if (throttleMs != null) argv.add(new OptionValue("throttle", throttleMs.toString(), cli));
         if (maxThrottleMs != null) argv.add(new OptionValue("max-throttle", maxThrottleMs.toString(), cli));
+        if (stateDir != null) argv.add(new OptionValue("state-dir", stateDir.toString(), cli));
         if (rescanSeconds != null) argv.add(new OptionValue("rescan", rescanSeconds.toString(), cli));
         if (requiredHeartbeatSeconds != null) {
             argv.add(new OptionValue("required-heartbeat", requiredHeartbeatSeconds.toString(), cli));
@@ -237,7 +278,7 @@ final class RunCommand implements Callable<Integer> {
             }
             list.add(src);
         }
-        sources = specs;
+        watching = List.copyOf(specs);
         long throttle = Math.round(decimal(all, "throttle"));
         long maxThrottle = Math.round(decimal(all, "max-throttle"));
         double rescan = decimal(all, "rescan");
@@ -257,9 +298,11 @@ final class RunCommand implements Callable<Integer> {
         }
         verbose = verbose || bool(all, "verbose"); // -v wins; else the settings say, as any bool reads
         FileTrust trust = trust(all, list, inherited);
+        Path state = dev.emperor.daemon.StateDir.locate(all.last("state-dir").map(v -> Path.of(v.value())),
+                System.getenv(), RunDir.uid());
         return new EmperorSettings(list, rd, new Throttle(Duration.ofMillis(throttle), Duration.ofMillis(maxThrottle)),
                 Duration.ofMillis(Math.round(rescan * 1000)), all.last("stats").map(v -> address(v.value())),
-                Duration.ofMillis(Math.round(required * 1000)), new OptionModel(inherited), trust);
+                Duration.ofMillis(Math.round(required * 1000)), new OptionModel(inherited), trust, state);
     }
 
     /**

@@ -10,8 +10,10 @@ import sun.misc.Signal;
 
 /**
  * SIGINT and SIGTERM stop every vassal gracefully and then exit 0 (the JDK's default would
- * exit 143 at once); a second one kills what is left. SIGHUP reloads every vassal, as with
- * uWSGI's emperor. SIGUSR1 reopens every running worker's log (after logrotate).
+ * exit 143 at once); a second one kills what is left. SIGHUP re-reads the emperor's own
+ * settings and applies what changed (systemd's meaning of reload: {@code systemctl reload} sends
+ * it; uWSGI's emperor reloaded every vassal instead, which {@code emperor reload --all} still
+ * does). SIGUSR1 reopens every running worker's log (after logrotate).
  *
  * <p>A non-interactive shell starts a {@code cmd &} job with SIGINT ignored, and HotSpot
  * silently installs no handler for a stop signal that was ignored at start (Signal.handle
@@ -47,7 +49,8 @@ final class Signals {
             unignore(signal);
             Signal.handle(signal, s -> emperor.post(new EmperorEvent.Shutdown("SIG" + name)));
         }
-        Signal.handle(new Signal("HUP"), s -> emperor.post(new EmperorEvent.Reload(null,
+        // the emperor logs what the reload did; nobody waits for the answer
+        Signal.handle(new Signal("HUP"), s -> emperor.post(new EmperorEvent.ReloadEmperor(
                 new java.util.concurrent.CompletableFuture<>())));
     }
 

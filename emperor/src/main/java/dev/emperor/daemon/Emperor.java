@@ -55,8 +55,11 @@ public final class Emperor {
     private static final Duration SWEEP_DELAY = Duration.ofMillis(100);
     /** How often resident memory is read for vassals with reload-on-rss (the kernel cannot tell us). */
     private static final Duration RSS_CHECK = Duration.ofSeconds(2);
+    private static final String SHUTTING_DOWN = "error: the emperor is shutting down";
 
-    private final EmperorSettings settings;
+    /** How it runs now: replaced by a reload of its settings (on the loop). */
+    private EmperorSettings settings;
+    private final SettingsReloader reloader;
     private final EventLoop loop;
     private final WorkerLauncher launcher;
     private final VassalMetrics metrics;
@@ -66,6 +69,8 @@ public final class Emperor {
     private final InternalErrors handlerErrors = new InternalErrors();
     private final FdBudget budget;
     private final Reconciler reconciler;
+    private final OperatorStops stops;
+    private final OperatorVerbs verbs;
     private final TouchReloadWatcher touchReload;
     private final long startedMono = System.nanoTime();
     private final long startedWall = System.currentTimeMillis();
@@ -79,6 +84,8 @@ public final class Emperor {
     private boolean shuttingDown;
     private boolean scanAfterStopQueued;
     private int pendingExit = -1;
+    /** The pending periodic rescan: replaced when a reload changes the interval. */
+    private dev.emperor.vassal.Cancellable periodic;
     private DirectoryWatcher watcher;
     private AgentServer agentServer;
     private Optional<Path> agentJar = Optional.empty();
@@ -89,6 +96,12 @@ public final class Emperor {
 
     public Emperor(EmperorSettings settings, WorkerLauncher launcher, ChildReaper reaper, ConfigLoader loader,
                    MetricRegistry registry, String version) {
+        this(settings, SettingsSource.fixed(settings), launcher, reaper, loader, registry, version);
+    }
+
+    /** {@code settingsSource} reads the emperor's settings again for a reload. */
+    public Emperor(EmperorSettings settings, SettingsSource settingsSource, WorkerLauncher launcher, ChildReaper reaper,
+                   ConfigLoader loader, MetricRegistry registry, String version) {
         this.settings = settings;
         this.version = version;
         this.launcher = launcher;
@@ -99,13 +112,17 @@ public final class Emperor {
         this.gate = new AgentGate(name -> table[0].kept(name));
         this.host = new LoopHost(loop, launcher, reaper, metrics, gate, workerEnvironment(settings),
                 settings.agentSocket());
+        this.stops = new OperatorStops(new StoppedVassals(settings.stateDir(),
+                Integer.toUnsignedLong(dev.emperor.vassal.process.Posix.effectiveUid())));
         this.reconciler = new Reconciler(settings.sources(), loader, settings.trust(), settings.vassalDefaults(), host,
-                this::vassalDefaults, budget, loop::schedule, System::currentTimeMillis, this::watch);
+                this::vassalDefaults, budget, loop::schedule, System::currentTimeMillis, this::watch, stops);
+        this.verbs = new OperatorVerbs(reconciler, stops);
         table[0] = reconciler;
         host.currentVassals(reconciler::isCurrent);
         this.touchReload = new TouchReloadWatcher(this::watch);
         this.service = ServiceManager.fromEnvironment(System.getenv(), ProcessHandle.current().pid(), this::onLoopAfter,
                 () -> reconciler.all().stream().map(Vassal::state).toList());
+        this.reloader = new SettingsReloader(settingsSource, service, reconciler);
     }
 
     /**
@@ -138,6 +155,7 @@ public final class Emperor {
             LOG.log(Level.WARNING, "killed " + leftovers.size() + " process(es) left behind by an emperor that died"
                     + " hard with this run dir: pids " + leftovers);
         }
+        stops.load();
         watcher = new DirectoryWatcher(this::fileEvent);
         watcher.start();
         agentJar = AgentJar.install(settings.agentJar());
@@ -180,7 +198,10 @@ public final class Emperor {
             case Rescan e -> rescan(e.why());
             case VassalStopped e -> vassalStopped(e.vassal());
             case Reload e -> e.reply().complete(reload(e.name()));
-            case EmperorEvent.Restart e -> e.reply().complete(restart(e.name()));
+            case EmperorEvent.Restart e -> e.reply().complete(shuttingDown ? SHUTTING_DOWN : verbs.restart(e.name()));
+            case EmperorEvent.Stop e -> e.reply().complete(shuttingDown ? SHUTTING_DOWN : verbs.stop(e.name()));
+            case EmperorEvent.Start e -> e.reply().complete(shuttingDown ? SHUTTING_DOWN : verbs.start(e.name()));
+            case EmperorEvent.ReloadEmperor e -> e.reply().complete(shuttingDown ? SHUTTING_DOWN : reloader.reload(settings, this::adopt));
             case TakeSnapshot e -> e.reply().complete(takeSnapshot());
             case EmperorEvent.OnLoop e -> e.task().run();
             case Shutdown e -> shutdown(e.reason());
@@ -200,7 +221,7 @@ public final class Emperor {
     }
 
     private void schedulePeriodicRescan() {
-        loop.schedule(settings.rescanInterval(), new Rescan(Rescan.Why.PERIODIC));
+        periodic = loop.schedule(settings.rescanInterval(), new Rescan(Rescan.Why.PERIODIC));
     }
 
     private void rescan(Rescan.Why why) {
@@ -253,7 +274,9 @@ public final class Emperor {
 
     /** A vassal reached {@code stopped}: forget it everywhere, sweep its leftovers, look again. */
     private void vassalStopped(Vassal vassal) {
-        if (!reconciler.forget(vassal)) return;
+        if (!reconciler.isCurrent(vassal)) return;
+        stops.forgotten(vassal.status()); // an operator's stop: status keeps showing it
+        reconciler.forget(vassal);
         String name = vassal.name();
         host.forget(name);
         gate.forget(name);
@@ -317,38 +340,22 @@ public final class Emperor {
             return "reloading " + active.size() + " vassal(s)";
         }
         Optional<Vassal> vassal = reconciler.find(name);
-        if (vassal.isEmpty()) return "no vassal named '" + name + "'";
+        if (vassal.isEmpty()) {
+            String why = verbs.stoppedOrUnknown(name);
+            return why.startsWith("error: no vassal") ? why.substring(7) : why; // 'no vassal ...': exit 1 as before
+        }
         vassal.get().handle(new VassalEvent.ReloadRequested("reload requested"));
         return "reloading " + name + " (" + vassal.get().state().label() + ")";
     }
 
-    /**
-     * Replaces every live worker of {@code name} (not a graceful reload: each worker gets its
-     * stop signal, and its slot starts a new one). Only a vassal that runs workers can be
-     * restarted; in any other state the answer says why not.
-     */
-    private String restart(String name) {
-        if (shuttingDown) return "error: the emperor is shutting down";
-        Optional<Vassal> found = reconciler.find(name);
-        if (found.isEmpty()) return "error: no vassal named '" + name + "'";
-        Vassal v = found.get();
-        List<WorkerStatus> live = v.status().workers().stream()
-                .filter(w -> w.pid() != null && w.state() != dev.emperor.vassal.WorkerState.STOPPING).toList();
-        boolean restartable = switch (v.state()) {
-            case STARTING, RUNNING, BACKOFF -> true;
-            case RELOADING, STOPPING, INVALID, FAILED, STOPPED -> false;
-        };
-        if (!restartable || live.isEmpty()) {
-            return "error: vassal " + name + " is not running (" + v.state().label() + (live.isEmpty()
-                    ? ", no live worker" : "") + "); nothing restarted";
+    /** A reload took new settings: they are how the emperor runs from now on. */
+    private void adopt(EmperorSettings next) {
+        boolean newPeriod = !next.rescanInterval().equals(settings.rescanInterval());
+        settings = next;
+        if (newPeriod) {
+            if (periodic != null) periodic.cancel();
+            schedulePeriodicRescan();
         }
-        LOG.log(Level.INFO, "vassal " + name + ": restart requested by an operator: replacing " + live.size()
-                + " worker(s)");
-        for (WorkerStatus w : live) {
-            v.handle(new VassalEvent.ReplaceWorker(w.id(), w.pid(), "restart requested by an operator"));
-        }
-        return "restarting " + name + ": replacing " + live.size() + " worker(s), pids "
-                + live.stream().map(w -> Long.toString(w.pid())).collect(java.util.stream.Collectors.joining(" "));
     }
 
     private EmperorSnapshot takeSnapshot() {

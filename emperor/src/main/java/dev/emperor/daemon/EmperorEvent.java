@@ -35,6 +35,24 @@ public sealed interface EmperorEvent {
     record Restart(String name, CompletableFuture<String> reply) implements EmperorEvent {
     }
 
+    /**
+     * An operator's {@code emperor stop NAME}: stop the vassal gracefully and keep it stopped,
+     * across touches of its file and emperor restarts. Replies with a message.
+     */
+    record Stop(String name, CompletableFuture<String> reply) implements EmperorEvent {
+    }
+
+    /** An operator's {@code emperor start NAME}: undo a {@link Stop}; it starts at once. Replies with a message. */
+    record Start(String name, CompletableFuture<String> reply) implements EmperorEvent {
+    }
+
+    /**
+     * Read the emperor's own settings again and apply what changed (SIGHUP, {@code systemctl
+     * reload}, {@code emperor reload --emperor}). Replies with a message.
+     */
+    record ReloadEmperor(CompletableFuture<String> reply) implements EmperorEvent {
+    }
+
     /** A task of the emperor's own timers (sd_notify's status and watchdog), run on the loop. */
     record OnLoop(Runnable task) implements EmperorEvent {
     }

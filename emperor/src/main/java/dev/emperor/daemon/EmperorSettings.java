@@ -20,10 +20,12 @@ import java.util.Optional;
  * @param vassalDefaults the emperor's {@code vassal-set} and {@code vassals-include} options: all
  *                       that crosses from the emperor to its vassals, as defaults they override
  * @param trust          who may write vassal files and includes (strict), and as whom they run (tyrant)
+ * @param stateDir       where what outlives the emperor is kept (the vassals an operator stopped); see {@link StateDir}
  */
 public record EmperorSettings(List<VassalSource> sources, Path runDir, Throttle throttle, Duration rescanInterval,
                               Optional<InetSocketAddress> stats, Duration requiredHeartbeat,
-                              dev.emperor.config.OptionModel vassalDefaults, dev.emperor.trust.FileTrust trust) {
+                              dev.emperor.config.OptionModel vassalDefaults, dev.emperor.trust.FileTrust trust,
+                              Path stateDir) {
 
     public EmperorSettings {
         sources = List.copyOf(sources);

@@ -46,8 +46,7 @@ import java.util.function.Supplier;
 final class Reconciler {
 
     private static final System.Logger LOG = System.getLogger("emperor");
-    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    static final Duration MAX_RETRY = DirectoryHealth.MAX_RETRY;
 
     /** Queues an event on the loop after a delay. */
     @FunctionalInterface
@@ -55,36 +54,43 @@ final class Reconciler {
         void schedule(Duration delay, EmperorEvent event);
     }
 
-    private final List<VassalSource> sources;
-    private final VassalFileReader reader;
+    private List<VassalSource> sources;
+    private VassalFileReader reader;
+    private final ConfigLoader loader;
+    private final OperatorStops stops;
     private final VassalHost host;
     private final Supplier<VassalDefaults> defaults;
     private final FdBudget budget;
-    private final Scheduler scheduler;
-    private final LongSupplier wallClock;
+    private final DirectoryHealth health;
     private final Consumer<Path> watch;
 
     /** By name; a hash map because every heartbeat looks its vassal up (snapshots sort). */
     private final Map<String, Entry> vassals = new HashMap<>();
     /** Valid new vassals waiting for file descriptors, by name. */
     private final Map<String, Held> held = new TreeMap<>();
-    private final Map<Path, DirState> dirs = new LinkedHashMap<>();
     private final Set<Path> conflictsLogged = new HashSet<>();
-    private boolean retryPending;
     private boolean stopping;
 
     Reconciler(List<VassalSource> sources, ConfigLoader loader, FileTrust trust, OptionModel inherited, VassalHost host,
                Supplier<VassalDefaults> defaults, FdBudget budget, Scheduler scheduler, LongSupplier wallClock,
                Consumer<Path> watch) {
+        this(sources, loader, trust, inherited, host, defaults, budget, scheduler, wallClock, watch,
+                OperatorStops.inMemory());
+    }
+
+    Reconciler(List<VassalSource> sources, ConfigLoader loader, FileTrust trust, OptionModel inherited, VassalHost host,
+               Supplier<VassalDefaults> defaults, FdBudget budget, Scheduler scheduler, LongSupplier wallClock,
+               Consumer<Path> watch, OperatorStops stops) {
         this.sources = List.copyOf(sources);
+        this.loader = loader;
+        this.stops = stops;
         this.reader = new VassalFileReader(loader, trust, inherited);
         this.host = host;
         this.defaults = defaults;
         this.budget = budget;
-        this.scheduler = scheduler;
-        this.wallClock = wallClock;
+        this.health = new DirectoryHealth(scheduler, wallClock);
         this.watch = watch;
-        for (VassalSource s : this.sources) dirs.putIfAbsent(s.directory(), new DirState());
+        health.watching(this.sources);
     }
 
     // ---- scanning ------------------------------------------------------------------------------
@@ -102,10 +108,18 @@ final class Reconciler {
             LOG.log(Level.INFO, "vassal " + entry.vassal.name() + ": " + entry.file.path() + " removed; stopping it");
             entry.vassal.handle(new VassalEvent.StopRequested("file removed"));
         }
-        held.values().removeIf(h -> !found.containsKey(h.file.name()) && !unlistable.contains(directoryOf(h.file)));
+        held.values().removeIf(h -> stops.contains(h.file.name())
+                || !found.containsKey(h.file.name()) && !unlistable.contains(directoryOf(h.file)));
+        for (String name : stops.names()) {
+            VassalFile file = found.get(name);
+            if (file != null) stops.found(name, file.path());
+            else if (unlistable.isEmpty()) stops.notFound(name);
+        }
         for (VassalFile file : found.values()) {
             Entry entry = vassals.get(file.name());
-            if (entry == null) {
+            if (entry == null && stops.contains(file.name())) {
+                // stopped by an operator: touching, editing or adding its file again does not start it
+            } else if (entry == null) {
                 admit(file);
             } else if (entry.removed) {
                 // Comes back once the old instance has stopped (VassalStopped asks for a scan).
@@ -181,10 +195,10 @@ final class Reconciler {
                 files = source.scan();
             } catch (IOException e) {
                 unlistable.add(dir);
-                listingFailed(dir, VassalSource.inWords(e));
+                health.listingFailed(dir, VassalSource.inWords(e));
                 continue;
             }
-            listed(dir);
+            health.listed(dir);
             reader.judgeDirectory(dir);
             for (VassalFile f : files) candidates.computeIfAbsent(f.name(), n -> new ArrayList<>()).add(f);
         }
@@ -249,53 +263,17 @@ final class Reconciler {
         return file.path().toAbsolutePath().getParent();
     }
 
-    // ---- directories that cannot be listed ---------------------------------------------------
-
-    private void listingFailed(Path dir, String why) {
-        DirState d = dirs.computeIfAbsent(dir, k -> new DirState());
-        long now = wallClock.getAsLong();
-        if (d.error == null || !d.error.equals(why)) {
-            if (d.error == null) d.sinceMs = now;
-            LOG.log(Level.ERROR, "cannot list vassal directory " + dir + " (" + why + "); its vassals keep running"
-                    + " as they are, and it is tried again with backoff until it can be listed");
-        }
-        d.error = why;
-        d.failures++;
-        Duration delay = retryDelay(d.failures);
-        d.nextRetryMs = now + delay.toMillis();
-        if (!retryPending) {
-            retryPending = true;
-            scheduler.schedule(delay, new EmperorEvent.Rescan(EmperorEvent.Rescan.Why.RETRY));
-        }
-    }
-
-    private void listed(Path dir) {
-        DirState d = dirs.computeIfAbsent(dir, k -> new DirState());
-        if (d.error != null) {
-            LOG.log(Level.INFO, "vassal directory " + dir + " can be listed again (after " + d.failures
-                    + " failed attempt(s)); acting on what changed meanwhile");
-            d.sinceMs = wallClock.getAsLong();
-        }
-        d.error = null;
-        d.failures = 0;
-        d.nextRetryMs = null;
-    }
-
-    /** 1 s, 2 s, 4 s ... up to 30 s. */
-    static Duration retryDelay(int failures) {
-        long ms = FIRST_RETRY.toMillis() << Math.min(failures - 1, 20);
-        return Duration.ofMillis(Math.min(ms, MAX_RETRY.toMillis()));
-    }
-
     /** The retry timer fired: the next scan may schedule another. */
     void retryDue() {
-        retryPending = false;
+        health.retryDue();
+    }
+
+    static Duration retryDelay(int failures) {
+        return DirectoryHealth.retryDelay(failures);
     }
 
     List<DirectoryStatus> directories() {
-        List<DirectoryStatus> list = new ArrayList<>(dirs.size());
-        dirs.forEach((path, d) -> list.add(new DirectoryStatus(path, d.error, d.sinceMs, d.failures, d.nextRetryMs)));
-        return list;
+        return health.statuses();
     }
 
     // ---- the table -----------------------------------------------------------------------------
@@ -345,6 +323,74 @@ final class Reconciler {
         return true;
     }
 
+    /**
+     * An operator's {@code emperor stop NAME}: the vassal stops gracefully and its name is
+     * remembered, so no scan starts it again. False if no vassal, held file or file found by
+     * the last scan has this name.
+     */
+    boolean stopByOperator(String name) {
+        Entry e = vassals.get(name);
+        boolean known = e != null && !e.removed || held.remove(name) != null || stops.fileOf(name).isPresent();
+        if (!known) return false;
+        if (e != null && !e.removed) {
+            e.removed = true;
+            e.vassal.handle(new VassalEvent.StopRequested(OperatorStops.REASON));
+        }
+        return true;
+    }
+
+    /** Whether a vassal of this name is still on its way out (its workers stopping). */
+    boolean stillStopping(String name) {
+        Entry e = vassals.get(name);
+        return e != null && e.removed;
+    }
+
+    /**
+     * New settings of the emperor's own (a reload): the directories to list (a directory no
+     * longer listed takes its vassals with it at the next scan, gracefully), the defaults every
+     * vassal inherits and the trust rules files are judged by. The caller scans next.
+     */
+    void reconfigure(List<VassalSource> newSources, FileTrust trust, OptionModel inherited) {
+        sources = List.copyOf(newSources);
+        health.watching(sources);
+        reader = new VassalFileReader(loader, trust, inherited);
+    }
+
+    /**
+     * Reads every running vassal's file again (after a reload of the emperor's settings) and
+     * reloads, gracefully, exactly those whose effective settings changed: the file itself did
+     * not, but what it inherits or how it is judged may have. Returns their names.
+     */
+    List<String> rereadAll() {
+        List<String> changed = new ArrayList<>();
+        for (Entry e : List.copyOf(vassals.values())) {
+            if (e.removed || e.file.problem().isPresent()) continue;
+            VassalEvent event = read(e.file);
+            Vassal v = e.vassal;
+            switch (event) {
+                case VassalEvent.ConfigLoaded loaded -> {
+                    if (v.state() != VassalState.INVALID && v.settings().equals(Optional.of(loaded.settings()))) {
+                        continue;
+                    }
+                    if (!fits(e, loaded.settings())) continue;
+                    LOG.log(Level.INFO, "vassal " + v.name() + ": its effective settings changed with the emperor's;"
+                            + " reloading");
+                    v.handle(loaded);
+                    changed.add(v.name());
+                }
+                case VassalEvent.ConfigInvalid invalid -> {
+                    if (v.state() == VassalState.INVALID) continue;
+                    LOG.log(Level.WARNING, "vassal " + v.name() + ": invalid with the emperor's new settings; it"
+                            + " keeps running as it is");
+                    v.handle(invalid);
+                    changed.add(v.name());
+                }
+                default -> throw new IllegalStateException("a file read gave " + event);
+            }
+        }
+        return changed;
+    }
+
     /** Stops every vassal for good (the emperor shuts down); held ones are dropped. */
     void stopAll(String reason) {
         stopping = true;
@@ -362,6 +408,7 @@ final class Reconciler {
             list.add(new VassalStatus(h.file.name(), h.file.path(), VassalState.BACKOFF, 0, h.error, null, List.of(),
                     null, 0, null));
         }
+        list.addAll(stops.statuses(vassals.keySet()));
         list.sort(java.util.Comparator.comparing(VassalStatus::name));
         return list;
     }
@@ -389,12 +436,5 @@ final class Reconciler {
 
     /** A valid vassal waiting for descriptors: its file and why it waits. */
     private record Held(VassalFile file, String error) {
-    }
-
-    private static final class DirState {
-        String error;
-        Long sinceMs;
-        int failures;
-        Long nextRetryMs;
     }
 }
