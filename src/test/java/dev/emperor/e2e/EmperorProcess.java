@@ -66,6 +66,10 @@ final class EmperorProcess implements AutoCloseable {
                 "-XX:+UseSerialGC", "-XX:-MaxFDLimit", "-jar", jar().toString(), "run", "--run-dir", runDir.toString(),
                 "--stats", "127.0.0.1:0"));
         cmd.addAll(List.of(options));
+        // never the machine's /var/lib/emperor: a test's stopped vassals stay in its temp dir
+        if (!List.of(options).contains("--state-dir")) {
+            cmd.addAll(List.of("--state-dir", runDir.resolveSibling(runDir.getFileName() + "-state").toString()));
+        }
         cmd.add(vassals.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

@@ -351,6 +351,11 @@ public final class Emperor {
     /** A reload took new settings: they are how the emperor runs from now on. */
     private void adopt(EmperorSettings next) {
         boolean newPeriod = !next.rescanInterval().equals(settings.rescanInterval());
+        Set<Path> kept = new HashSet<>();
+        next.sources().forEach(s -> kept.add(s.directory()));
+        for (var source : settings.sources()) {
+            if (!kept.contains(source.directory()) && watcher != null) watcher.unwatch(source.directory());
+        }
         settings = next;
         if (newPeriod) {
             if (periodic != null) periodic.cancel();

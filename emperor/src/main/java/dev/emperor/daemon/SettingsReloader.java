@@ -37,13 +37,26 @@ final class SettingsReloader {
     /** Reloads; {@code adopt} gets the settings to run with. Returns the answer for the operator. */
     String reload(EmperorSettings current, Consumer<EmperorSettings> adopt) {
         service.reloading(); // hook (service)
+        String failed = "an internal error (see the log)";
         try {
-            return switch (source.read()) {
-                case SettingsSource.Broken b -> refuse(b);
+            String answer = switch (source.read()) {
+                case SettingsSource.Broken b -> {
+                    failed = b.errors().isEmpty() ? "the settings file does not read" : b.errors().getFirst();
+                    yield refuse(b);
+                }
                 case SettingsSource.Read r -> apply(current, r, adopt);
             };
-        } finally {
-            service.ready(); // hook (service)
+            if (answer.startsWith("error:")) {
+                service.reloadFailed(failed); // hook (service): ready with the old settings, and says why
+            } else {
+                service.ready(); // hook (service)
+            }
+            return answer;
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "internal error while reloading the emperor's settings (a bug: please report it"
+                    + " with this stack trace); what ran before keeps running", e);
+            service.reloadFailed(failed);
+            return "error: the emperor's settings were not reloaded (an internal error; see the emperor's log)";
         }
     }
 

@@ -42,6 +42,12 @@ public final class DirectoryWatcher implements AutoCloseable {
     private record Registration(Object fileKey, WatchKey key) {
     }
 
+    /** Stops watching {@code dir} (a reload of the emperor's settings dropped it). */
+    public synchronized void unwatch(Path dir) {
+        Registration r = registered.remove(dir);
+        if (r != null) r.key().cancel();
+    }
+
     /**
      * Watches {@code dir} if it is not watched yet, or if the directory under that name is no
      * longer the one watched: inotify follows an inode, so after {@code mv v v.bak; mkdir v} the

@@ -50,6 +50,8 @@ public final class ServiceManager {
     private final Deque<String> unsent = new ArrayDeque<>();
     private boolean readySent;
     private String lastStatus;
+    /** Why the last reload of the emperor's settings was refused; shown in STATUS= until one works. */
+    private String problem;
     private long lastStatusAt;
     private long lastPingAt;
     private boolean failing;
@@ -137,8 +139,23 @@ public final class ServiceManager {
 
     /** The first scan is applied (or a reload requested of every vassal is under way). */
     public void ready() {
+        problem = null;
         if (where == null) return;
         String status = StatusLine.of(states.get());
+        lastStatus = status;
+        lastStatusAt = nanoClock.getAsLong();
+        lifecycle("READY=1\nSTATUS=" + status);
+        readySent = true;
+    }
+
+    /**
+     * A reload of the emperor's settings was refused (the file no longer reads): the emperor
+     * is ready again with what it ran before, and its status line says so until a reload works.
+     */
+    public void reloadFailed(String why) {
+        problem = "settings reload failed: " + StatusLine.oneLine(why) + " (see the log)";
+        if (where == null) return;
+        String status = problem + "; " + StatusLine.of(states.get());
         lastStatus = status;
         lastStatusAt = nanoClock.getAsLong();
         lifecycle("READY=1\nSTATUS=" + status);
@@ -168,7 +185,7 @@ public final class ServiceManager {
                 if (send("WATCHDOG=1")) lastPingAt = now;
             }
             if (readySent && now - lastStatusAt >= STATUS_EVERY.toNanos() - tick.toNanos() / 4) {
-                String status = StatusLine.of(states.get());
+                String status = (problem == null ? "" : problem + "; ") + StatusLine.of(states.get());
                 if (!status.equals(lastStatus) && send("STATUS=" + status)) {
                     lastStatus = status;
                     lastStatusAt = now;

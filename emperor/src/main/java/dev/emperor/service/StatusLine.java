@@ -31,4 +31,11 @@ final class StatusLine {
         }
         return line.toString();
     }
+
+    /** {@code text} fit for a STATUS= value: one line (control characters as spaces), at most 200 chars. */
+    static String oneLine(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(200).forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? ' ' : c));
+        return out.toString();
+    }
 }

@@ -57,6 +57,25 @@ class ServiceManagerTest {
     }
 
     @Test
+    void aRefusedReloadIsReadyAgainAndItsReasonStaysInTheStatusUntilAReloadWorks() {
+        ServiceManager s = manager(Optional.empty());
+        s.ready();
+        s.reloading();
+        s.reloadFailed("/etc/emperor/emperor.ini:3: unknown option 'emperr'\nsecond line");
+        assertThat(sent.get(2)).isEqualTo("READY=1\nSTATUS=settings reload failed: /etc/emperor/emperor.ini:3:"
+                + " unknown option 'emperr' second line (see the log); 2 vassals: 1 running, 1 starting, 0 backoff,"
+                + " 0 invalid, 0 failed");
+        sent.clear();
+        states = List.of(VassalState.RUNNING, VassalState.RUNNING);
+        tick(1000);
+        assertThat(sent).singleElement().asString().startsWith("STATUS=settings reload failed: ")
+                .endsWith("; 2 vassals: 2 running, 0 backoff, 0 invalid, 0 failed");
+        s.reloading();
+        s.ready();
+        assertThat(sent.getLast()).isEqualTo("READY=1\nSTATUS=2 vassals: 2 running, 0 backoff, 0 invalid, 0 failed");
+    }
+
+    @Test
     void statusIsSentOnChangeAtMostOnceASecondAndTheLastOneAlways() {
         ServiceManager s = manager(Optional.empty());
         assertThat(s.tickInterval()).isEqualTo(Duration.ofSeconds(1));
