@@ -131,6 +131,13 @@ class DebPackageTest extends EmperorTestBase {
         assertThat(Integer.parseInt(account[2])).as("uid of the system user emperor").isLessThan(1000);
         assertThat(account[6]).isEqualTo("/usr/sbin/nologin");
 
+        if (Files.isExecutable(Path.of("/usr/bin/deb-systemd-helper"))) {
+            // enabled as Debian enables its services, systemd running or not (started only if it runs)
+            Path wants = Path.of("/etc/systemd/system/multi-user.target.wants/emperor.service");
+            assertThat(wants).as("postinst enables the unit").isSymbolicLink();
+            assertThat(Files.readSymbolicLink(wants)).isEqualTo(UNIT);
+        }
+
         verifyInstalledUnits();
 
         // the installed unit's ExecStart, by hand, with a listener for NOTIFY_SOCKET
