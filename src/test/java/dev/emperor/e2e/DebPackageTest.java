@@ -172,6 +172,14 @@ class DebPackageTest extends EmperorTestBase {
             return status[0].code() == 0 && running.matcher(status[0].out()).find();
         });
 
+        // the installed unit's ExecReload, as `systemctl reload` runs it: RELOADING=1, then READY=1
+        int beforeReload = systemd.received().size();
+        Result reload = run(execLine(UNIT, "ExecReload="));
+        assertThat(reload.code()).as("ExecReload:\n%s", reload.out()).isZero();
+        systemd.awaitAfter(beforeReload, "RELOADING=1", SOON);
+        systemd.awaitAfter(beforeReload, "READY=1", SOON);
+        assertThat(Processes.alive(worker)).as("an unchanged vassal keeps its worker across a reload").isTrue();
+
         int before = systemd.received().size();
         emperor.destroy();
         systemd.awaitAfter(before, "STOPPING=1", SOON);
@@ -212,10 +220,15 @@ class DebPackageTest extends EmperorTestBase {
 
     /** The unit's ExecStart= command line (ours has no quoting or prefixes). */
     static List<String> execStart(Path unit) throws IOException {
-        List<String> lines = Files.readAllLines(unit).stream().map(String::strip).filter(l -> l.startsWith("ExecStart="))
+        return execLine(unit, "ExecStart=");
+    }
+
+    /** One Exec...= command line of the unit (ours have no quoting or prefixes). */
+    static List<String> execLine(Path unit, String key) throws IOException {
+        List<String> lines = Files.readAllLines(unit).stream().map(String::strip).filter(l -> l.startsWith(key))
                 .toList();
-        assertThat(lines).as("ExecStart= lines of %s", unit).hasSize(1);
-        return new ArrayList<>(Arrays.asList(lines.getFirst().substring("ExecStart=".length()).strip().split("\\s+")));
+        assertThat(lines).as("%s lines of %s", key, unit).hasSize(1);
+        return new ArrayList<>(Arrays.asList(lines.getFirst().substring(key.length()).strip().split("\\s+")));
     }
 
     private static Result run(List<String> cmd) throws IOException, InterruptedException {

@@ -34,10 +34,11 @@ class UnitFilesTest {
                 + " unit files not verified");
         String unit = Files.readString(UNITS.resolve(shipped));
         assertTrue(unit.contains("ExecStart=/usr/bin/emperor "), shipped + " runs the installed emperor");
-        // verify refuses an ExecStart that does not exist, and no emperor is installed on a build
+        // verify refuses an ExecStart (or ExecReload) that does not exist, and no emperor is installed on a build
         // machine: the temp copy runs a real executable instead; every other line is as shipped
         Path copy = Files.createDirectories(tmp.resolve(manager)).resolve(verifiedAs);
-        Files.writeString(copy, unit.replace("ExecStart=/usr/bin/emperor ", "ExecStart=/bin/true "));
+        Files.writeString(copy, unit.replace("ExecStart=/usr/bin/emperor ", "ExecStart=/bin/true ")
+                .replace("ExecReload=/usr/bin/emperor ", "ExecReload=/bin/true "));
         Path runtime = Files.createDirectories(tmp.resolve("xdg"));
         List<String> cmd = manager.equals("user")
                 ? List.of(analyze.toString(), "--user", "verify", copy.toString())
@@ -59,8 +60,16 @@ class UnitFilesTest {
     void keepsTheServiceContract(String shipped) throws IOException {
         String unit = Files.readString(UNITS.resolve(shipped));
         for (String line : List.of("Type=notify", "NotifyAccess=main", "KillMode=mixed", "WatchdogSec=30",
-                "Restart=on-failure", "Delegate=yes", "ExecReload=/bin/kill -HUP $MAINPID")) {
+                "Restart=on-failure", "Delegate=yes")) {
             assertTrue(unit.lines().anyMatch(line::equals), shipped + " lacks " + line);
+        }
+        // reload through the control socket of this unit's own emperor: synchronous, and it fails when the settings do not read
+        String runDir = unit.lines().filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow()
+                .replaceAll(".*--run-dir (\\S+).*", "$1");
+        String reload = unit.lines().filter(l -> l.startsWith("ExecReload=")).findFirst().orElse("");
+        assertTrue(reload.startsWith("ExecReload=/usr/bin/emperor reload --emperor"), shipped + ": " + reload);
+        if (!runDir.startsWith("ExecStart=")) {
+            assertTrue(reload.endsWith(" --run-dir " + runDir), shipped + ": " + reload + " is not for " + runDir);
         }
         int nofile = unit.lines().filter(l -> l.startsWith("LimitNOFILE=")).findFirst()
                 .map(l -> Integer.parseInt(l.substring("LimitNOFILE=".length()))).orElse(0);
