@@ -33,6 +33,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code --- worker 1 started (pid N)}) and, once its exit is reported ({@link #exited}),
  * after everything it wrote before exiting ({@code --- worker 1 exited with code 1}). With
  * {@code log-timestamp} every line starts with its time of arrival, ISO-8601 UTC with ms.
+ *
+ * <p>A vassal with {@code log-journal} ({@link LogTarget#journal()}) has its stdout and stderr
+ * on two pipes, and the reader sends each line at once as a journal entry of its own
+ * ({@link JournalEntries}; PRIORITY 6 for stdout, 5 for stderr, unless the line starts with a
+ * {@code <N>} prefix), and the markers as entries too. Sends never wait: what the journal does
+ * not take is dropped and counted ({@link JournalLog}). Its lines reach the log file only when
+ * the vassal has {@code logto} too, or when no journal listens (then with one warning).
  */
 public final class OutputPump implements AutoCloseable {
 
@@ -48,9 +55,20 @@ public final class OutputPump implements AutoCloseable {
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Thread reader;
     private final Thread writer;
+    private final JournalSocket journal;
     private volatile boolean running = true;
 
+    /**
+     * A pump whose journal is journald's, or a test's listener named in the emperor's own
+     * environment ({@link JournalSocket#forEnvironment}).
+     */
     public OutputPump() throws IOException {
+        this(JournalSocket.forEnvironment(System.getenv()));
+    }
+
+    /** A pump that sends {@code log-journal} vassals' output to {@code journal}. */
+    public OutputPump(JournalSocket journal) throws IOException {
+        this.journal = journal;
         this.pipes = new EpollSet("worker output");
         this.reader = Thread.ofPlatform().name("emperor-output-reader").daemon(true).unstarted(this::readLoop);
         this.writer = Thread.ofPlatform().name("emperor-output-writer").daemon(true).unstarted(this::writeLoop);
@@ -61,13 +79,35 @@ public final class OutputPump implements AutoCloseable {
     /**
      * A pipe waiting for its worker: {@link #writeFd()} becomes the child's stdout and stderr
      * (it is close-on-exec here, so no other child inherits it), and is -1 once the child
-     * holds it; {@link #readFd()} is ours.
+     * holds it; {@link #readFd()} is ours. With stderr apart, {@link #errWriteFd()} is its
+     * stderr and {@link #errReadFd()} ours; both are -1 otherwise.
      */
-    public record PendingOutput(int readFd, int writeFd) {
+    public record PendingOutput(int readFd, int writeFd, int errReadFd, int errWriteFd) {
+        public PendingOutput(int readFd, int writeFd) {
+            this(readFd, writeFd, -1, -1);
+        }
     }
 
     /** Makes a pipe whose read end does not block (the reader drains many pipes in turn). */
     public PendingOutput prepare() throws LaunchException {
+        return prepare(false);
+    }
+
+    /** As {@link #prepare()}; with {@code separateStderr} a second pipe for stderr (log-journal). */
+    public PendingOutput prepare(boolean separateStderr) throws LaunchException {
+        int[] out = pipe();
+        if (!separateStderr) return new PendingOutput(out[0], out[1]);
+        try {
+            int[] err = pipe();
+            return new PendingOutput(out[0], out[1], err[0], err[1]);
+        } catch (LaunchException e) {
+            Posix.closeQuietly(out[0]);
+            Posix.closeQuietly(out[1]);
+            throw e;
+        }
+    }
+
+    private static int[] pipe() throws LaunchException {
         int[] fds = new int[2];
         try {
             Posix.libc().pipe2(fds, Posix.O_CLOEXEC);
@@ -83,7 +123,7 @@ public final class OutputPump implements AutoCloseable {
             Posix.closeQuietly(fds[1]);
             throw new LaunchException("cannot set up the output pipe: errno " + e.getErrorCode());
         }
-        return new PendingOutput(fds[0], fds[1]);
+        return fds;
     }
 
     /**
@@ -92,7 +132,8 @@ public final class OutputPump implements AutoCloseable {
      */
     public PendingOutput spawned(PendingOutput output) {
         Posix.closeQuietly(output.writeFd());
-        return new PendingOutput(output.readFd(), -1);
+        if (output.errWriteFd() >= 0) Posix.closeQuietly(output.errWriteFd());
+        return new PendingOutput(output.readFd(), -1, output.errReadFd(), -1);
     }
 
     /** The worker runs: carry what it writes to {@code target}, each line after {@code prefix}. */
@@ -105,21 +146,36 @@ public final class OutputPump implements AutoCloseable {
      * log; its exit is marked once {@link #exited} reports it.
      */
     public void attach(PendingOutput output, LogTarget target, String prefix, long pid) {
-        int fd = output.readFd();
-        Stream s = new Stream(fd, target, prefix.getBytes(StandardCharsets.UTF_8), pid);
-        streams.put(fd, s);
+        byte[] prefixBytes = prefix.getBytes(StandardCharsets.UTF_8);
+        JournalLog j = target.journal();
+        boolean toJournal = j != null && journal.present();
+        if (j != null && !toJournal && j.firstMissing()) {
+            LOG.log(Level.WARNING, "vassal " + j.vassal() + ": log-journal = true but " + journal.path()
+                    + " is missing (is systemd-journald running?); writing to " + target.file() + " instead");
+        }
+        boolean toFile = !toJournal || j.alsoFile();
+        Stream s = new Stream(output.readFd(), target, prefixBytes, pid, toJournal ? journal : null, false, toFile);
+        if (output.errReadFd() >= 0) {
+            s.sibling = new Stream(output.errReadFd(), target, prefixBytes, pid, toJournal ? journal : null, true, toFile);
+        }
         if (pid > 0) {
             byPid.put(pid, s);
             // Queued before the pipe is watched, so it precedes the worker's first line.
-            s.marker("started (pid " + pid + ")");
+            s.marker("started (pid " + pid + ")", "started", JournalEntries.INFO);
             enqueue(s);
         }
+        watch(s);
+        if (s.sibling != null) watch(s.sibling);
+    }
+
+    private void watch(Stream s) {
+        streams.put(s.fd, s);
         try {
-            pipes.add(fd);
+            pipes.add(s.fd);
         } catch (LastErrorException e) {
-            byPid.remove(pid);
-            streams.remove(fd);
-            Posix.closeQuietly(fd);
+            if (s.pid > 0 && !s.stderr) byPid.remove(s.pid);
+            streams.remove(s.fd);
+            Posix.closeQuietly(s.fd);
             LOG.log(Level.ERROR, "cannot watch worker output (errno " + e.getErrorCode() + "); its output is lost");
         }
     }
@@ -128,6 +184,8 @@ public final class OutputPump implements AutoCloseable {
     public void cancel(PendingOutput output) {
         Posix.closeQuietly(output.readFd());
         if (output.writeFd() >= 0) Posix.closeQuietly(output.writeFd());
+        if (output.errReadFd() >= 0) Posix.closeQuietly(output.errReadFd());
+        if (output.errWriteFd() >= 0) Posix.closeQuietly(output.errWriteFd());
     }
 
     /**
@@ -166,8 +224,14 @@ public final class OutputPump implements AutoCloseable {
                     Stream s = byPid.remove(e.pid);
                     if (s == null) continue;
                     if (streams.get(s.fd) == s) pump(s, buf); // what it wrote before exiting comes first
+                    Stream err = s.sibling;
+                    if (err != null) {
+                        if (streams.get(err.fd) == err) pump(err, buf);
+                        err.finish();
+                        enqueue(err);
+                    }
                     s.finish();
-                    s.marker(e.status.describe());
+                    s.marker(e.status.describe(), "exited", JournalEntries.NOTICE);
                     enqueue(s);
                 }
             } catch (LastErrorException e) {
@@ -209,10 +273,10 @@ public final class OutputPump implements AutoCloseable {
         s.pendingLines = 0;
         if (queuedBytes.addAndGet(data.length) > MAX_QUEUED_BYTES) {
             queuedBytes.addAndGet(-data.length);
-            s.target.dropped(lines);
+            if (s.toFile) s.target.dropped(lines);
             return;
         }
-        queue.add(new Chunk(s.target, data, lines));
+        queue.add(new Chunk(s.target, data, lines, s.toFile));
     }
 
     private void writeLoop() {
@@ -225,7 +289,7 @@ public final class OutputPump implements AutoCloseable {
             }
             if (c.target == null) return; // close() was called and everything before it is written
             queuedBytes.addAndGet(-c.data.length);
-            c.target.write(c.data, c.lines);
+            c.target.write(c.data, c.lines, c.toFile);
         }
     }
 
@@ -234,7 +298,7 @@ public final class OutputPump implements AutoCloseable {
     public void close() {
         running = false;
         pipes.wake();
-        queue.add(new Chunk(null, new byte[0], 0));
+        queue.add(new Chunk(null, new byte[0], 0, false));
         try {
             writer.join(5_000);
             reader.join(1_000);
@@ -243,15 +307,19 @@ public final class OutputPump implements AutoCloseable {
         }
         for (int fd : streams.keySet()) Posix.closeQuietly(fd);
         pipes.close();
+        journal.close();
     }
 
-    private record Chunk(LogTarget target, byte[] data, int lines) {
+    private record Chunk(LogTarget target, byte[] data, int lines, boolean toFile) {
     }
 
     private record Exit(long pid, ExitStatus status) {
     }
 
-    /** One worker's output: the bytes of a line not finished yet, and lines ready to queue. */
+    /**
+     * One worker's output (or its stderr, when apart): the bytes of a line not finished yet,
+     * and lines ready to queue; with the journal, each line is also sent as it is cut.
+     */
     private static final class Stream {
         private static final DateTimeFormatter TIME =
                 DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z' ").withZone(ZoneOffset.UTC);
@@ -261,24 +329,43 @@ public final class OutputPump implements AutoCloseable {
         final long pid;
         /** "worker 1" from "[worker 1] ", for marker lines. */
         final String label;
+        final boolean stderr;
+        /** Lines go to the log file (else only to the journal, and to {@link LogTarget#recent}). */
+        final boolean toFile;
+        /** Where lines are sent as entries, or null. */
+        private final JournalSocket journal;
+        private final JournalLog journalLog;
+        private final byte[] journalFields;
+        /** The worker's stderr stream, when apart from this (its stdout). */
+        Stream sibling;
         private long stampMs = -1;
         private byte[] stamp;
         final ByteArrayOutputStream pending = new ByteArrayOutputStream(1024);
         int pendingLines;
         private final ByteArrayOutputStream partial = new ByteArrayOutputStream(256);
 
-        Stream(int fd, LogTarget target, byte[] prefix, long pid) {
+        Stream(int fd, LogTarget target, byte[] prefix, long pid, JournalSocket journal, boolean stderr,
+               boolean toFile) {
             this.fd = fd;
             this.target = target;
             this.prefix = prefix;
             this.pid = pid;
+            this.stderr = stderr;
+            this.toFile = toFile;
             String p = new String(prefix, StandardCharsets.UTF_8).strip();
             if (p.startsWith("[") && p.endsWith("]")) p = p.substring(1, p.length() - 1);
             this.label = p.isEmpty() ? "worker" : p;
+            JournalLog j = target.journal();
+            this.journal = j == null ? null : journal;
+            this.journalLog = j;
+            this.journalFields = this.journal == null ? null : JournalEntries.fixedFields(j.vassal(),
+                    label.startsWith("worker ") ? label.substring("worker ".length()) : label, pid,
+                    stderr ? "stderr" : "stdout");
         }
 
-        /** A line of the emperor's own, e.g. {@code --- worker 1 started (pid 42)}. */
-        void marker(String what) {
+        /** A line of the emperor's own, e.g. {@code --- worker 1 started (pid 42)}; an entry of its own in the journal. */
+        void marker(String what, String event, int priority) {
+            if (journal != null) send(JournalEntries.event(journalFields, priority, event, label + " " + what));
             timestamp();
             pending.writeBytes(("--- " + label + " " + what + "\n").getBytes(StandardCharsets.UTF_8));
             pendingLines++;
@@ -309,15 +396,49 @@ public final class OutputPump implements AutoCloseable {
         }
 
         private void line(byte[] buf, int off, int len) {
-            timestamp();
-            pending.writeBytes(prefix);
+            byte[] text = buf;
             if (partial.size() > 0) {
-                pending.writeBytes(partial.toByteArray());
+                partial.write(buf, off, len);
+                text = partial.toByteArray();
+                off = 0;
+                len = text.length;
                 partial.reset();
             }
-            pending.write(buf, off, len);
+            if (journal != null) {
+                send(JournalEntries.line(journalFields, stderr ? JournalEntries.NOTICE : JournalEntries.INFO,
+                        text, off, len));
+            }
+            timestamp();
+            pending.writeBytes(prefix);
+            pending.write(text, off, len);
             pending.write('\n');
             pendingLines++;
+        }
+
+        /**
+         * Sends one entry without waiting, after a note of the lines the journal refused
+         * before (once it takes entries again); a refused entry is dropped and counted.
+         */
+        private void send(byte[] entry) {
+            JournalLog j = journalLog;
+            synchronized (j) { // the start marker comes from the launcher's thread, lines from the reader
+                long missing = j.unnoted();
+                if (missing > 0) {
+                    int err = journal.send(JournalEntries.event(journalFields, JournalEntries.WARNING, "dropped",
+                            missing + " line(s) of this vassal's output are missing here: the journal did not take them"));
+                    if (err != 0) {
+                        j.dropped(err, journal.path());
+                        return;
+                    }
+                    j.noted();
+                }
+                int err = journal.send(entry);
+                if (err == 0) {
+                    j.sent();
+                } else {
+                    j.dropped(err, journal.path());
+                }
+            }
         }
 
         void finish() {
