@@ -1,7 +1,5 @@
 package dev.emperor.vassal.process;
 
-import org.awaitility.Awaitility;
-
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
@@ -16,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 
 /**
  * journald's side of the native protocol for tests: a bound unix datagram socket, read by one
@@ -134,6 +133,7 @@ final class JournalListener implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (closed) return;
         closed = true;
         reader.join(2000);
         C.close(fd);
