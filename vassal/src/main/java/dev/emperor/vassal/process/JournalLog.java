@@ -85,8 +85,12 @@ public final class JournalLog {
         return unnoted;
     }
 
-    void noted() {
+    /** The journal took the note of {@link #unnoted} lines: it works again, which the emperor's log hears too. */
+    void noted(Path journal) {
+        LOG.log(Level.INFO, "vassal " + vassal + ": the journal (" + journal + ") takes its output again; "
+                + droppedLines.get() + " line(s) were dropped in all");
         unnoted = 0;
+        unreported = 0;
     }
 
     private static String why(int errno) {

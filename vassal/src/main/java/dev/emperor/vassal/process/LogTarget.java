@@ -62,6 +62,7 @@ public final class LogTarget {
     private volatile boolean reopenWanted;
     private volatile boolean timestamps;
     private volatile JournalLog journal;
+    private volatile boolean writesFile = true;
 
     // writer-thread state
     /** The open file; closed by {@link #closeQuietly}, or by the cleaner once this target is dropped. */
@@ -145,6 +146,18 @@ public final class LogTarget {
     /** The vassal's journal output, or null when it has none ({@code log-journal = false}). */
     public JournalLog journal() {
         return journal;
+    }
+
+    /**
+     * Whether the newest worker's output goes to this file: false while {@code log-journal}
+     * sends it to the journal alone (no logto, and a journal listening).
+     */
+    public boolean writesFile() {
+        return writesFile;
+    }
+
+    void writesFile(boolean on) {
+        writesFile = on;
     }
 
     /** Every open from now on happens through {@code opener} as {@code owner}. */

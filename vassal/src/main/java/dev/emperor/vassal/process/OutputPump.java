@@ -154,6 +154,7 @@ public final class OutputPump implements AutoCloseable {
                     + " is missing (is systemd-journald running?); writing to " + target.file() + " instead");
         }
         boolean toFile = !toJournal || j.alsoFile();
+        target.writesFile(toFile);
         Stream s = new Stream(output.readFd(), target, prefixBytes, pid, toJournal ? journal : null, false, toFile);
         if (output.errReadFd() >= 0) {
             s.sibling = new Stream(output.errReadFd(), target, prefixBytes, pid, toJournal ? journal : null, true, toFile);
@@ -430,7 +431,7 @@ public final class OutputPump implements AutoCloseable {
                         j.dropped(err, journal.path());
                         return;
                     }
-                    j.noted();
+                    j.noted(journal.path());
                 }
                 int err = journal.send(entry);
                 if (err == 0) {
