@@ -14,8 +14,9 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>An entry is bounded by {@value #MAX_ENTRY} bytes, below the smallest datagram the kernel
  * lets through with our send buffer ({@link JournalSocket#SEND_BUFFER}): a longer MESSAGE is
- * cut and ends with {@code " [cut: N bytes]"}, rather than going through a memfd, since the
- * output pump already cuts a line at 64 KiB and two entries of one line read as one anyway.
+ * cut and ends with {@code " [cut: N bytes]"}, rather than going through a memfd: the output
+ * pump already splits an endless line once 64 KiB of it wait (a line stays under 128 KiB),
+ * so the cut is a bound, not something a working program meets.
  */
 final class JournalEntries {
 
