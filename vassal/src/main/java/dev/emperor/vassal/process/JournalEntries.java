@@ -32,13 +32,28 @@ final class JournalEntries {
 
     /**
      * The fields every entry of one worker stream shares: SYSLOG_IDENTIFIER (so that
-     * {@code journalctl -t NAME} finds it), SYSLOG_PID (the worker's pid, shown by journalctl;
-     * omitted when 0), EMPEROR_VASSAL, EMPEROR_WORKER and EMPEROR_STREAM.
+     * {@code journalctl -t NAME} finds it), SYSLOG_PID and OBJECT_PID (the worker's pid;
+     * omitted when 0; journald's own _PID is the emperor's, the sender's, and is what
+     * journalctl's short format shows), EMPEROR_VASSAL, EMPEROR_WORKER and EMPEROR_STREAM.
      */
     static byte[] fixedFields(String vassal, String worker, long pid, String stream) {
+        return fixedFields(vassal, worker, pid, stream, true);
+    }
+
+    /**
+     * As {@link #fixedFields(String, String, long, String)}; without OBJECT_PID when
+     * {@code object} is false: for the emperor's own entries, since journald describes the
+     * process as it finds it when the entry arrives, and a starting worker is still the
+     * spawner's clone then (OBJECT_EXE=/memfd:emperor-spawner), an exited one gone.
+     */
+    static byte[] fixedFields(String vassal, String worker, long pid, String stream, boolean object) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         field(out, "SYSLOG_IDENTIFIER", vassal);
-        if (pid > 0) field(out, "SYSLOG_PID", Long.toString(pid));
+        if (pid > 0) {
+            field(out, "SYSLOG_PID", Long.toString(pid));
+            // from a root sender journald adds the worker's own OBJECT_UID, OBJECT_COMM, OBJECT_EXE ...
+            if (object) field(out, "OBJECT_PID", Long.toString(pid));
+        }
         field(out, "EMPEROR_VASSAL", vassal);
         field(out, "EMPEROR_WORKER", worker);
         field(out, "EMPEROR_STREAM", stream);

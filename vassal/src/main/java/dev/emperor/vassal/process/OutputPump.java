@@ -337,6 +337,7 @@ public final class OutputPump implements AutoCloseable {
         private final JournalSocket journal;
         private final JournalLog journalLog;
         private final byte[] journalFields;
+        private final byte[] eventFields;
         /** The worker's stderr stream, when apart from this (its stdout). */
         Stream sibling;
         private long stampMs = -1;
@@ -359,14 +360,16 @@ public final class OutputPump implements AutoCloseable {
             JournalLog j = target.journal();
             this.journal = j == null ? null : journal;
             this.journalLog = j;
-            this.journalFields = this.journal == null ? null : JournalEntries.fixedFields(j.vassal(),
-                    label.startsWith("worker ") ? label.substring("worker ".length()) : label, pid,
-                    stderr ? "stderr" : "stdout");
+            String worker = label.startsWith("worker ") ? label.substring("worker ".length()) : label;
+            String stream = stderr ? "stderr" : "stdout";
+            this.journalFields = this.journal == null ? null : JournalEntries.fixedFields(j.vassal(), worker, pid, stream);
+            this.eventFields = this.journal == null ? null
+                    : JournalEntries.fixedFields(j.vassal(), worker, pid, stream, false);
         }
 
         /** A line of the emperor's own, e.g. {@code --- worker 1 started (pid 42)}; an entry of its own in the journal. */
         void marker(String what, String event, int priority) {
-            if (journal != null) send(JournalEntries.event(journalFields, priority, event, label + " " + what));
+            if (journal != null) send(JournalEntries.event(eventFields, priority, event, label + " " + what));
             timestamp();
             pending.writeBytes(("--- " + label + " " + what + "\n").getBytes(StandardCharsets.UTF_8));
             pendingLines++;
@@ -425,7 +428,7 @@ public final class OutputPump implements AutoCloseable {
             synchronized (j) { // the start marker comes from the launcher's thread, lines from the reader
                 long missing = j.unnoted();
                 if (missing > 0) {
-                    int err = journal.send(JournalEntries.event(journalFields, JournalEntries.WARNING, "dropped",
+                    int err = journal.send(JournalEntries.event(eventFields, JournalEntries.WARNING, "dropped",
                             missing + " line(s) of this vassal's output are missing here: the journal did not take them"));
                     if (err != 0) {
                         j.dropped(err, journal.path());

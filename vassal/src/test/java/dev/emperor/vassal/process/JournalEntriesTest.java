@@ -23,7 +23,7 @@ class JournalEntriesTest {
     void aLineCarriesTheVassalItsWorkerPidStreamPriorityAndMessage() {
         assertThat(line("hello world", 6)).containsExactly(
                 Map.entry("SYSLOG_IDENTIFIER", "web"), Map.entry("SYSLOG_PID", "4242"),
-                Map.entry("EMPEROR_VASSAL", "web"), Map.entry("EMPEROR_WORKER", "2"),
+                Map.entry("OBJECT_PID", "4242"), Map.entry("EMPEROR_VASSAL", "web"), Map.entry("EMPEROR_WORKER", "2"),
                 Map.entry("EMPEROR_STREAM", "stdout"), Map.entry("PRIORITY", "6"), Map.entry("MESSAGE", "hello world"));
         byte[] raw = JournalEntries.line(JournalEntries.fixedFields("web", "2", 4242, "stdout"), 6, utf8("hi"), 0, 2);
         assertThat(new String(raw, StandardCharsets.UTF_8)).endsWith("PRIORITY=6\nMESSAGE=hi\n");
@@ -33,7 +33,7 @@ class JournalEntriesTest {
     void noPidNoSyslogPid() {
         byte[] fixed = JournalEntries.fixedFields("web", "preload", 0, "stderr");
         assertThat(JournalListener.decode(JournalEntries.event(fixed, 6, "started", "preload started")))
-                .doesNotContainKey("SYSLOG_PID").containsEntry("EMPEROR_WORKER", "preload")
+                .doesNotContainKeys("SYSLOG_PID", "OBJECT_PID").containsEntry("EMPEROR_WORKER", "preload")
                 .containsEntry("EMPEROR_EVENT", "started").containsEntry("MESSAGE", "preload started");
     }
 
@@ -57,7 +57,7 @@ class JournalEntriesTest {
         byte[] raw = JournalEntries.entry(fixed, 6, null, msg, 0, msg.length, JournalEntries.MAX_ENTRY);
         Map<String, String> e = JournalListener.decode(raw);
         assertThat(e).containsEntry("SYSLOG_IDENTIFIER", "evil\nPRIORITY=0").containsEntry("PRIORITY", "6")
-                .containsEntry("MESSAGE", "first\nSYSLOG_IDENTIFIER=sshd\nPRIORITY=0").hasSize(7);
+                .containsEntry("MESSAGE", "first\nSYSLOG_IDENTIFIER=sshd\nPRIORITY=0").hasSize(8);
         String text = new String(raw, StandardCharsets.ISO_8859_1);
         assertThat(text).contains("MESSAGE\n" + new String(new byte[] {(byte) msg.length, 0, 0, 0, 0, 0, 0, 0},
                 StandardCharsets.ISO_8859_1));

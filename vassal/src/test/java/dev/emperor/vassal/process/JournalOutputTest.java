@@ -73,6 +73,7 @@ class JournalOutputTest {
 
         Map<String, String> out = journal.awaitEntry("stdout line", message("to stdout"));
         assertThat(out).containsEntry("SYSLOG_IDENTIFIER", "app").containsEntry("SYSLOG_PID", pid)
+                .containsEntry("OBJECT_PID", pid)
                 .containsEntry("EMPEROR_VASSAL", "app").containsEntry("EMPEROR_WORKER", "1")
                 .containsEntry("EMPEROR_STREAM", "stdout").containsEntry("PRIORITY", "6");
         assertThat(journal.awaitEntry("stderr line", message("to stderr")))
@@ -81,7 +82,8 @@ class JournalOutputTest {
         journal.awaitEntry("unfinished last line", message("no newline"));
 
         Map<String, String> started = journal.awaitEntry("start marker", e -> "started".equals(e.get("EMPEROR_EVENT")));
-        assertThat(started).containsEntry("MESSAGE", "worker 1 started (pid " + pid + ")").containsEntry("PRIORITY", "6");
+        assertThat(started).containsEntry("MESSAGE", "worker 1 started (pid " + pid + ")").containsEntry("PRIORITY", "6")
+                .containsEntry("SYSLOG_PID", pid).doesNotContainKey("OBJECT_PID"); // the spawner's clone still
         Map<String, String> exited = journal.awaitEntry("exit marker", e -> "exited".equals(e.get("EMPEROR_EVENT")));
         assertThat(exited).containsEntry("MESSAGE", "worker 1 exited with code 0").containsEntry("PRIORITY", "5");
         List<Map<String, String>> all = journal.entries();
