@@ -17,6 +17,8 @@ public final class JournalLog {
 
     private static final System.Logger LOG = System.getLogger("emperor.logs");
     static final long REPORT_MS = 10_000;
+    /** The journal gets a note of missing lines at most this often: a journal that keeps up only now and then would get one between every burst. */
+    static final long NOTE_MS = 1_000;
 
     private final String vassal;
     private final boolean alsoFile;
@@ -27,6 +29,9 @@ public final class JournalLog {
     private long unnoted;
     private long unreported;
     private long reportAtMs;
+    private long noteAtMs;
+    /** A warning went to the emperor's log and no word yet that the journal takes lines again. */
+    private boolean warned;
 
     /**
      * @param vassal   SYSLOG_IDENTIFIER and EMPEROR_VASSAL of every entry
@@ -78,19 +83,26 @@ public final class JournalLog {
                 + droppedLines.get() + " in all). Check that systemd-journald runs and keeps up"
                 + (alsoFile ? "" : ", or give the vassal a logto file"));
         unreported = 0;
+        warned = true;
     }
 
-    /** Lines dropped since the journal last got a note of them; the caller sends one and calls {@link #noted}. */
-    long unnoted() {
-        return unnoted;
+    /**
+     * Lines dropped since the journal last got a note of them, when a note is due (at most
+     * every {@value #NOTE_MS} ms), else 0; the caller sends one and calls {@link #noted}.
+     */
+    long noteDue() {
+        return unnoted > 0 && System.currentTimeMillis() >= noteAtMs ? unnoted : 0;
     }
 
-    /** The journal took the note of {@link #unnoted} lines: it works again, which the emperor's log hears too. */
+    /** The journal took the note of the missing lines: it works again, which the emperor's log hears too (once per warning). */
     void noted(Path journal) {
-        LOG.log(Level.INFO, "vassal " + vassal + ": the journal (" + journal + ") takes its output again; "
-                + droppedLines.get() + " line(s) were dropped in all");
+        if (warned) {
+            LOG.log(Level.INFO, "vassal " + vassal + ": the journal (" + journal + ") takes its output again; "
+                    + droppedLines.get() + " line(s) were dropped in all");
+            warned = false;
+        }
         unnoted = 0;
-        unreported = 0;
+        noteAtMs = System.currentTimeMillis() + NOTE_MS;
     }
 
     private static String why(int errno) {

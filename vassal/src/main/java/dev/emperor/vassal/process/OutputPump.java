@@ -426,7 +426,7 @@ public final class OutputPump implements AutoCloseable {
         private void send(byte[] entry) {
             JournalLog j = journalLog;
             synchronized (j) { // the start marker comes from the launcher's thread, lines from the reader
-                long missing = j.unnoted();
+                long missing = j.noteDue();
                 if (missing > 0) {
                     int err = journal.send(JournalEntries.event(eventFields, JournalEntries.WARNING, "dropped",
                             missing + " line(s) of this vassal's output are missing here: the journal did not take them"));

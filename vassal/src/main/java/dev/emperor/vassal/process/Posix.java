@@ -18,6 +18,7 @@ public final class Posix {
 
     static final int ENOENT = 2;
     static final int ESRCH = 3;
+    static final int EBADF = 9;
     static final int EINTR = 4;
     static final int ECHILD = 10;
     static final int EAGAIN = 11;
@@ -55,6 +56,7 @@ public final class Posix {
     /** struct epoll_event is packed on x86_64: u32 events, u64 data. */
     static final int EPOLL_EVENT_SIZE = 12;
     static final int EINVAL = 22;
+    static final int EMSGSIZE = 90;
     static final int ECONNREFUSED = 111;
     static final int MFD_CLOEXEC = 0x1;
     static final int MFD_ALLOW_SEALING = 0x2;
@@ -108,9 +110,6 @@ public final class Posix {
         int socketpair(int domain, int type, int protocol, int[] fds) throws LastErrorException;
 
         int socket(int domain, int type, int protocol) throws LastErrorException;
-
-        /** {@code address}: a struct sockaddr_un (family, then the path and its NUL). */
-        long sendto(int fd, byte[] buf, long len, int flags, byte[] address, int addressLen) throws LastErrorException;
 
         /** {@code value}: one int. */
         int setsockopt(int fd, int level, int option, int[] value, int len) throws LastErrorException;
