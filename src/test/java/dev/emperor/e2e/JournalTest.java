@@ -56,8 +56,10 @@ class JournalTest extends EmperorTestBase {
     void workersOutputReachesTheJournalAsTheVassalAndANonReadingOrMissingJournalNeverStallsIt() throws Exception {
         journal = new Listener(tmp.resolve("journal.sock"));
         Path counter = tmp.resolve("counter");
-        // 1 KiB lines: a pump that waited for the journal would fill the 64 KiB pipe within 64 of them
-        String script = ": " + marker + "; pad=$(printf '%01000d' 0); echo hello from stdout; echo oops on stderr >&2;"
+        // 8 KiB lines: past the emperor's 8 MiB queue for the journal within about 1,000 of them, and a pump
+        // that waited would fill the 64 KiB pipe within 8
+        // (%% is a literal % after the vassal file's %-expansion)
+        String script = ": " + marker + "; pad=$(printf '%%08000d' 0); echo hello from stdout; echo oops on stderr >&2;"
                 + " echo '<3>said to be an error'; i=0; while :; do i=$((i+1)); echo \"tick $i $pad\";"
                 + " echo $i > " + counter + "; sleep 0.002; done";
         writeVassal("app.ini", "[vassal]\nshell = true\ncommand = " + script + "\n");
@@ -85,8 +87,8 @@ class JournalTest extends EmperorTestBase {
         // a journal that stops reading: the worker keeps printing, lines are dropped and counted
         journal.pause(true);
         long atPause = count(counter);
-        await("the worker prints on, 500 KiB past the pause").atMost(SOON)
-                .until(() -> count(counter) > atPause + 500);
+        await("the worker prints on, 8.6 MiB past the pause").atMost(SOON)
+                .until(() -> count(counter) > atPause + 1100);
         await("dropped lines in /stats").atMost(SOON)
                 .until(() -> vassal("app").path("log").path("dropped_lines").asLong() > 0);
         await("the emperor's log says so").atMost(SOON).until(() -> log().contains("did not take"));
@@ -102,7 +104,7 @@ class JournalTest extends EmperorTestBase {
         journal.close();
         Files.delete(journal.path());
         long atGone = count(counter);
-        await("the worker prints on with no journal at all").atMost(SOON).until(() -> count(counter) > atGone + 500);
+        await("the worker prints on with no journal at all").atMost(SOON).until(() -> count(counter) > atGone + 300);
         assertThat(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive)).contains(true);
     }
 

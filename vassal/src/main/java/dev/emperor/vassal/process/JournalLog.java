@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * written too, and what the journal did not take. A refused entry is dropped and counted
  * ({@link #droppedLines()}); the emperor's log says so at most once every
  * {@value #REPORT_MS} ms per vassal, and the journal itself gets a note of how many lines are
- * missing as soon as it takes entries again. Counters are read by anyone; the rest belongs to
- * the output pump's reader thread.
+ * missing as soon as it takes entries again. Counters are read by anyone; the rest is
+ * guarded by this object's lock, never held while sending.
  */
 public final class JournalLog {
 
@@ -25,7 +25,7 @@ public final class JournalLog {
     private final AtomicLong sentLines = new AtomicLong();
     private final AtomicLong droppedLines = new AtomicLong();
     private final AtomicBoolean warnedMissing = new AtomicBoolean();
-    // reader thread
+    // under this object's lock: the pump's reader and the journal sender both drop lines
     private long unnoted;
     private long unreported;
     private long reportAtMs;
@@ -71,7 +71,7 @@ public final class JournalLog {
     }
 
     /** An entry was refused with {@code errno}; warns in the emperor's log, rate-limited. */
-    void dropped(int errno, Path journal) {
+    synchronized void dropped(int errno, Path journal) {
         droppedLines.incrementAndGet();
         unnoted++;
         unreported++;
@@ -90,23 +90,26 @@ public final class JournalLog {
      * Lines dropped since the journal last got a note of them, when a note is due (at most
      * every {@value #NOTE_MS} ms), else 0; the caller sends one and calls {@link #noted}.
      */
-    long noteDue() {
+    synchronized long noteDue() {
         return unnoted > 0 && System.currentTimeMillis() >= noteAtMs ? unnoted : 0;
     }
 
-    /** The journal took the note of the missing lines: it works again, which the emperor's log hears too (once per warning). */
-    void noted(Path journal) {
+    /**
+     * The journal took the note of {@code count} missing lines: it works again, which the
+     * emperor's log hears too (once per warning).
+     */
+    synchronized void noted(long count, Path journal) {
         if (warned) {
             LOG.log(Level.INFO, "vassal " + vassal + ": the journal (" + journal + ") takes its output again; "
                     + droppedLines.get() + " line(s) were dropped in all");
             warned = false;
         }
-        unnoted = 0;
+        unnoted = Math.max(0, unnoted - count); // lines dropped meanwhile are for the next note
         noteAtMs = System.currentTimeMillis() + NOTE_MS;
     }
 
     private static String why(int errno) {
-        if (errno == Posix.EAGAIN) return "its queue is full";
+        if (errno == Posix.EAGAIN) return "it does not keep up: its queue and the emperor's are full";
         if (errno == Posix.ENOENT || errno == Posix.ECONNREFUSED) return "it is not running";
         return Posix.libc().strerror(errno);
     }

@@ -11,15 +11,14 @@ import java.util.Map;
 
 /**
  * journald's native transport: entries ({@link JournalEntries}) as datagrams to
- * {@code /run/systemd/journal/socket}, from one AF_UNIX datagram socket of ours that never
- * blocks. A journal that is slow (its queue full: EAGAIN) or gone (ENOENT, ECONNREFUSED)
- * costs the entry, never a wait: the caller drops and counts it, so no worker is ever held up
- * by its own logging.
+ * {@code /run/systemd/journal/socket}, from one AF_UNIX datagram socket of ours. A send
+ * waits at most {@value #SEND_TIMEOUT_MS} ms for room in a busy journal's queue (EAGAIN
+ * then); a journal that is gone (ENOENT, ECONNREFUSED) is an errno at once. Only the
+ * {@link JournalSender}'s thread sends: the output pump never waits for the journal.
  *
  * <p>The path is root's journald's, fixed; the only other one is a test's, taken from the
  * emperor's own environment ({@value #TEST_VARIABLE}), which only whoever starts the emperor
- * sets and which no worker is given. Used by the output pump: its reader thread sends lines,
- * the launcher's thread the start markers.
+ * sets and which no worker is given.
  */
 public final class JournalSocket implements AutoCloseable {
 
@@ -33,11 +32,13 @@ public final class JournalSocket implements AutoCloseable {
      */
     static final int SEND_BUFFER = 256 << 10;
     private static final int SUN_PATH_MAX = 108;
+    /** How long one send waits for room in a busy journal's queue before it says EAGAIN. */
+    static final long SEND_TIMEOUT_MS = 250;
 
     /**
-     * Direct-mapped sendto, with no exception for a refusal: a journal that does not keep up
-     * refuses every line, and building a LastErrorException for each cost about 20 us of the
-     * pump's reader thread per line (measured), which slowed the workers it reads from.
+     * Direct-mapped sendto, with no exception for a refusal: a journal that is gone refuses
+     * every line, and building a LastErrorException for each cost about 20 us per line
+     * (measured), against about 1 us for this call.
      */
     private static final class Native0 {
         static {
@@ -83,12 +84,16 @@ public final class JournalSocket implements AutoCloseable {
         return Files.exists(path);
     }
 
-    /** Sends one entry without waiting: 0 when the journal took it, else the errno that refused it. */
+    /**
+     * Sends one entry: 0 when the journal took it, else the errno that refused it; EAGAIN
+     * after waiting {@value #SEND_TIMEOUT_MS} ms for room in a busy journal's queue. Only the
+     * {@link JournalSender}'s thread waits here, never the output pump.
+     */
     synchronized int send(byte[] entry) {
         if (closed) return Posix.EBADF;
         if (fd < 0) {
             try {
-                fd = Posix.libc().socket(Posix.AF_UNIX, Posix.SOCK_DGRAM | Posix.SOCK_CLOEXEC | Posix.SOCK_NONBLOCK, 0);
+                fd = Posix.libc().socket(Posix.AF_UNIX, Posix.SOCK_DGRAM | Posix.SOCK_CLOEXEC, 0);
             } catch (LastErrorException e) {
                 return e.getErrorCode();
             }
@@ -97,11 +102,19 @@ public final class JournalSocket implements AutoCloseable {
             } catch (LastErrorException e) {
                 // the default buffer still carries all but the largest entries
             }
+            try {
+                Posix.libc().setsockopt(fd, Posix.SOL_SOCKET, Posix.SO_SNDTIMEO,
+                        new long[] {0, SEND_TIMEOUT_MS * 1000}, 16);
+            } catch (LastErrorException e) {
+                Posix.closeQuietly(fd);
+                fd = -1;
+                return e.getErrorCode(); // without a timeout a stuck journal would hold the sender for good
+            }
         }
         if (entry.length > buffer.size()) return Posix.EMSGSIZE; // JournalEntries bounds every entry below this
         buffer.write(0, entry, 0, entry.length);
         while (true) {
-            if (Native0.sendto(fd, buffer, entry.length, Posix.MSG_DONTWAIT, address, addressLength) >= 0) return 0;
+            if (Native0.sendto(fd, buffer, entry.length, 0, address, addressLength) >= 0) return 0;
             int errno = Native.getLastError();
             if (errno != Posix.EINTR) return errno;
         }

@@ -35,11 +35,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code log-timestamp} every line starts with its time of arrival, ISO-8601 UTC with ms.
  *
  * <p>A vassal with {@code log-journal} ({@link LogTarget#journal()}) has its stdout and stderr
- * on two pipes, and the reader sends each line at once as a journal entry of its own
+ * on two pipes, and the reader makes each line a journal entry of its own
  * ({@link JournalEntries}; PRIORITY 6 for stdout, 5 for stderr, unless the line starts with a
- * {@code <N>} prefix), and the markers as entries too. Sends never wait: what the journal does
- * not take is dropped and counted ({@link JournalLog}). Its lines reach the log file only when
- * the vassal has {@code logto} too, or when no journal listens (then with one warning).
+ * {@code <N>} prefix), and the markers entries too, and hands them to a third thread, the
+ * {@link JournalSender}, through a bounded queue: the reader never waits for the journal;
+ * what does not fit is dropped and counted ({@link JournalLog}). Its lines reach the log file
+ * only when the vassal has {@code logto} too, or when no journal listens (then with one warning).
  */
 public final class OutputPump implements AutoCloseable {
 
@@ -55,7 +56,7 @@ public final class OutputPump implements AutoCloseable {
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Thread reader;
     private final Thread writer;
-    private final JournalSocket journal;
+    private final JournalSender journal;
     private volatile boolean running = true;
 
     /**
@@ -68,7 +69,7 @@ public final class OutputPump implements AutoCloseable {
 
     /** A pump that sends {@code log-journal} vassals' output to {@code journal}. */
     public OutputPump(JournalSocket journal) throws IOException {
-        this.journal = journal;
+        this.journal = new JournalSender(journal);
         this.pipes = new EpollSet("worker output");
         this.reader = Thread.ofPlatform().name("emperor-output-reader").daemon(true).unstarted(this::readLoop);
         this.writer = Thread.ofPlatform().name("emperor-output-writer").daemon(true).unstarted(this::writeLoop);
@@ -148,9 +149,9 @@ public final class OutputPump implements AutoCloseable {
     public void attach(PendingOutput output, LogTarget target, String prefix, long pid) {
         byte[] prefixBytes = prefix.getBytes(StandardCharsets.UTF_8);
         JournalLog j = target.journal();
-        boolean toJournal = j != null && journal.present();
+        boolean toJournal = j != null && journal.socket().present();
         if (j != null && !toJournal && j.firstMissing()) {
-            LOG.log(Level.WARNING, "vassal " + j.vassal() + ": log-journal = true but " + journal.path()
+            LOG.log(Level.WARNING, "vassal " + j.vassal() + ": log-journal = true but " + journal.socket().path()
                     + " is missing (is systemd-journald running?); writing to " + target.file() + " instead");
         }
         boolean toFile = !toJournal || j.alsoFile();
@@ -334,7 +335,7 @@ public final class OutputPump implements AutoCloseable {
         /** Lines go to the log file (else only to the journal, and to {@link LogTarget#recent}). */
         final boolean toFile;
         /** Where lines are sent as entries, or null. */
-        private final JournalSocket journal;
+        private final JournalSender journal;
         private final JournalLog journalLog;
         private final byte[] journalFields;
         private final byte[] eventFields;
@@ -346,7 +347,7 @@ public final class OutputPump implements AutoCloseable {
         int pendingLines;
         private final ByteArrayOutputStream partial = new ByteArrayOutputStream(256);
 
-        Stream(int fd, LogTarget target, byte[] prefix, long pid, JournalSocket journal, boolean stderr,
+        Stream(int fd, LogTarget target, byte[] prefix, long pid, JournalSender journal, boolean stderr,
                boolean toFile) {
             this.fd = fd;
             this.target = target;
@@ -409,8 +410,12 @@ public final class OutputPump implements AutoCloseable {
                 partial.reset();
             }
             if (journal != null) {
-                send(JournalEntries.line(journalFields, stderr ? JournalEntries.NOTICE : JournalEntries.INFO,
-                        text, off, len));
+                if (!journal.hasRoom(journalFields.length + len + 64)) {
+                    journalLog.dropped(Posix.EAGAIN, journal.socket().path()); // not even encoded: a flood costs a count
+                } else {
+                    send(JournalEntries.line(journalFields, stderr ? JournalEntries.NOTICE : JournalEntries.INFO,
+                            text, off, len));
+                }
             }
             timestamp();
             pending.writeBytes(prefix);
@@ -419,30 +424,9 @@ public final class OutputPump implements AutoCloseable {
             pendingLines++;
         }
 
-        /**
-         * Sends one entry without waiting, after a note of the lines the journal refused
-         * before (once it takes entries again); a refused entry is dropped and counted.
-         */
+        /** Hands one entry to the journal's sender, which never makes us wait (a full queue drops it). */
         private void send(byte[] entry) {
-            JournalLog j = journalLog;
-            synchronized (j) { // the start marker comes from the launcher's thread, lines from the reader
-                long missing = j.noteDue();
-                if (missing > 0) {
-                    int err = journal.send(JournalEntries.event(eventFields, JournalEntries.WARNING, "dropped",
-                            missing + " line(s) of this vassal's output are missing here: the journal did not take them"));
-                    if (err != 0) {
-                        j.dropped(err, journal.path());
-                        return;
-                    }
-                    j.noted(journal.path());
-                }
-                int err = journal.send(entry);
-                if (err == 0) {
-                    j.sent();
-                } else {
-                    j.dropped(err, journal.path());
-                }
-            }
+            journal.offer(journalLog, eventFields, entry);
         }
 
         void finish() {

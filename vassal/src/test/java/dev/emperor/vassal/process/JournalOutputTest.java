@@ -130,8 +130,8 @@ class JournalOutputTest {
     void aJournalThatDoesNotReadNeverHoldsTheWorkerUpAndItsLossIsCountedAndNoted() throws Exception {
         journal.pause(true);
         LogTarget target = new LogTarget(tmp.resolve("logs/app.log"), 0, 1).journal("app", false);
-        // 20,000 lines: far more than the socket's queue; a blocked pump would fill the pipe and stop the worker
-        Run r = run(target, "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); echo line $i; done");
+        // 20,000 lines of 1 KiB: more than the sender's queue; a pump that waited would fill the pipe and stop the worker
+        Run r = run(target, "pad=$(printf '%01000d' 0); i=0; while [ $i -lt 20000 ]; do i=$((i+1)); echo line $i $pad; done");
         assertThat(r.exit().get(30, TimeUnit.SECONDS).succeeded()).as("the worker finished printing").isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> target.journal().droppedLines() > 0);
 
