@@ -8,7 +8,8 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * One worker's output (or its stderr, when apart): the bytes of a line not finished yet,
- * and lines ready to queue; with the journal, each line is also sent as it is cut.
+ * and lines ready to queue; with the journal, each line also becomes an entry handed to the
+ * {@link JournalSender} as it is cut (never waiting: a full queue drops and counts it).
  */
 final class WorkerStream {
     private static final DateTimeFormatter TIME =
