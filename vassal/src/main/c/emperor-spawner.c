@@ -27,7 +27,8 @@
  * A request is a 4-byte native length, then that many bytes: NUL-terminated fields, first
  * the count N of the fields that follow as arguments, then those N fields, then the
  * program's environment, one NAME=VALUE per field, to the end. The worker's output pipe
- * (write end) comes with the first byte as SCM_RIGHTS:
+ * (write end) comes with the first byte as SCM_RIGHTS; a second descriptor there, when
+ * given, becomes its stderr instead (log-journal keeps the two streams apart):
  *
  *   N  [-c CGROUP_PROCS] [-r RES:SOFT:HARD]... [-m UMASK] [-d DIR] [-g GID] [-G GID,GID...]
  *      [-u UID] -- PROGRAM ARGV0 ARGS...   NAME=VALUE...
@@ -146,6 +147,7 @@ struct job {
     size_t nargs;
     char **environment; /* NULL-terminated */
     int out;            /* the output pipe's write end */
+    int err;            /* stderr's pipe, or the same as out */
     const char *problem; /* a malformed request: the child reports it and exits */
 };
 
@@ -161,7 +163,7 @@ static int become_worker(void *arg) {
      */
     int32_t me = (int32_t)syscall(SYS_getpid);
     if (write(SOCKET_FD, &me, sizeof me) != (ssize_t)sizeof me) _exit(127);
-    if (dup2(job->out, 1) < 0 || dup2(job->out, 2) < 0) die("cannot attach the output pipe", NULL, errno);
+    if (dup2(job->out, 1) < 0 || dup2(job->err, 2) < 0) die("cannot attach the output pipe", NULL, errno);
     if (setsid() < 0) die("cannot start a session", NULL, errno);
     if (job->problem) die("malformed request:", job->problem, 0);
     char **args = job->args;
@@ -267,11 +269,11 @@ static int read_fully(char *buf, size_t n, size_t already) {
     return 1;
 }
 
-/* The length header, with the output pipe's descriptor; 0 at end of file. */
-static int read_header(uint32_t *len, int *out) {
+/* The length header, with the output pipe's descriptor (and stderr's, if apart); 0 at end of file. */
+static int read_header(uint32_t *len, int *out, int *err) {
     union {
         struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(2 * sizeof(int))];
     } control;
     struct iovec iov = {len, sizeof *len};
     struct msghdr msg = {0};
@@ -287,11 +289,17 @@ static int read_header(uint32_t *len, int *out) {
     }
     if (r == 0) return 0;
     *out = -1;
+    *err = -1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        if (c->cmsg_len == CMSG_LEN(sizeof(int))) {
             memcpy(out, CMSG_DATA(c), sizeof(int));
+        } else if (c->cmsg_len == CMSG_LEN(2 * sizeof(int))) {
+            memcpy(out, CMSG_DATA(c), sizeof(int));
+            memcpy(err, CMSG_DATA(c) + sizeof(int), sizeof(int));
         }
     }
+    if (*err < 0) *err = *out;
     if (*out < 0 || (msg.msg_flags & MSG_CTRUNC)) {
         say("a request came without its output pipe; stopping", NULL, 0);
         exit(2);
@@ -328,8 +336,8 @@ int main(int argc, char **argv) {
     if (!request) return 2;
     for (;;) {
         uint32_t len;
-        int out;
-        if (!read_header(&len, &out)) return 0;
+        int out, err;
+        if (!read_header(&len, &out, &err)) return 0;
         if (len == 0 || len > MAX_REQUEST) {
             say("a request of impossible length; stopping", NULL, 0);
             return 2;
@@ -344,7 +352,7 @@ int main(int argc, char **argv) {
             }
         }
         read_fully(request, len, 0);
-        struct job job = {.out = out};
+        struct job job = {.out = out, .err = err};
         parse(request, len, &job);
         /*
          * Like vfork (no copy of our memory; we wait until the worker has exec'd or died),
@@ -352,10 +360,11 @@ int main(int argc, char **argv) {
          */
         int pid = clone(become_worker, child_stack + sizeof child_stack,
                         CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &job);
-        int err = errno;
+        int cloneErr = errno;
         close(out);
+        if (err != out) close(err);
         if (pid > 0) continue; /* the worker has sent its pid itself */
-        int32_t reply = -err;
+        int32_t reply = -cloneErr;
         const char *at = (const char *)&reply;
         size_t left = sizeof reply;
         while (left > 0) {

@@ -1,5 +1,6 @@
 package dev.emperor.vassal;
 
+import dev.emperor.vassal.process.JournalSocket;
 import dev.emperor.vassal.process.LaunchException;
 import dev.emperor.vassal.process.LaunchSpec;
 import dev.emperor.vassal.process.LogTarget;
@@ -30,7 +31,8 @@ final class SlotLauncher {
     /** The log a vassal with settings {@code s} writes to. */
     LogTarget logFor(VassalSettings s) {
         Path logFile = s.logFile().orElseGet(() -> defaults.defaultLogFile(vassal.name()));
-        return host.logTarget(vassal.name(), logFile, s.logMaxBytes()).timestamps(s.logTimestamp());
+        return host.logTarget(vassal.name(), logFile, s.logMaxBytes()).timestamps(s.logTimestamp())
+                .journal(s.logJournal() ? vassal.name() : null, s.logFile().isPresent());
     }
 
     /**
@@ -46,6 +48,7 @@ final class SlotLauncher {
         base.forEach((k, v) -> {
             if (k.startsWith("EMPEROR_")) env.put(k, v);
         });
+        env.remove(JournalSocket.TEST_VARIABLE); // the emperor's own test hook, no worker's business
         if (s.agent() && w.id != WorkerSlot.PRELOAD) {
             // Every JVM the worker starts loads the agent; the emperor tells which one is the worker.
             defaults.agentJar().ifPresent(jar -> env.merge("JAVA_TOOL_OPTIONS", "-javaagent:" + jar,

@@ -47,6 +47,7 @@ import java.util.regex.Pattern;
  * @param heartbeatGrace how long a new worker may take to send its first heartbeat
  * @param restartOnDeadlock restart a worker whose agent reports deadlocked threads twice in a row
  * @param logTimestamp   start each line of the log with its time ({@code log-timestamp})
+ * @param logJournal     send the workers' output to the systemd journal ({@code log-journal})
  */
 public record VassalSettings(
         String name,
@@ -68,7 +69,8 @@ public record VassalSettings(
         boolean agent,
         Duration heartbeatGrace,
         boolean restartOnDeadlock,
-        boolean logTimestamp) {
+        boolean logTimestamp,
+        boolean logJournal) {
 
     public static final int MAX_PROCESSES = 4096;
 
@@ -199,6 +201,7 @@ public record VassalSettings(
         Optional<Path> logFile = Optional.ofNullable(path(single.get("logto"), null, fileDir, errors));
         long logMax = values.size("log-maxsize").orElse(0);
         boolean logTimestamp = values.bool("log-timestamp");
+        boolean logJournal = values.bool("log-journal");
         Duration heartbeat = values.seconds("heartbeat");
         boolean agent = values.bool("agent");
         Duration grace = values.seconds("heartbeat-grace");
@@ -224,7 +227,7 @@ public record VassalSettings(
         return new VassalSettings(name, file, argv, processes, master, env, directory, stopSignal, mercy, logFile,
                 readyAfter, new ReloadSettings(lazyApps, preload, reloadSignal, touchReload, rssMb),
                 new ProcessLimits(uid, gid, umask, rlimits), logMax, maxFastFailures, heartbeat, agent, grace,
-                restartOnDeadlock, logTimestamp);
+                restartOnDeadlock, logTimestamp, logJournal);
     }
 
     /** "unknown option 'x'", with the closest vassal option when one is near. */

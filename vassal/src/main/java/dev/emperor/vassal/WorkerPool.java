@@ -241,7 +241,9 @@ final class WorkerPool {
         }
         String error = parts.isEmpty() ? null : String.join("; ", parts);
         LogTarget log = control.log();
-        return new VassalStatus(name, config, state, restarts, error, lastExit, ws, log == null ? null : log.file(),
-                log == null ? 0 : log.droppedLines(), log == null ? null : log.error());
+        // log-journal: no file to show while the journal takes the output; its losses count with the file's
+        long dropped = log == null ? 0 : log.droppedLines() + (log.journal() == null ? 0 : log.journal().droppedLines());
+        return new VassalStatus(name, config, state, restarts, error, lastExit, ws,
+                log == null || !log.writesFile() ? null : log.file(), dropped, log == null ? null : log.error());
     }
 }

@@ -56,6 +56,7 @@ public final class Schema {
             o("logto", PATH, VASSAL, "", "logto", "file for the workers' stdout and stderr (default: RUN_DIR/logs/NAME.log)"),
             o("log-maxsize", SIZE, VASSAL, "0", "log-maxsize", "rotate the log before it passes this size (0: never)"),
             o("log-timestamp", BOOL, VASSAL, "false", "", "start each line of the log with its time (ISO-8601 UTC, ms)"),
+            o("log-journal", BOOL, VASSAL, "false", "", "send the workers' output to the systemd journal (journalctl -t NAME); the log file is then written only with logto, or when there is no journal"),
             o("uid", STRING, VASSAL, "", "uid", "user to run the workers as (name or number; the emperor must run as root)"),
             o("gid", STRING, VASSAL, "", "gid", "group to run the workers as (name or number; the emperor must run as root)"),
             o("umask", OCTAL, VASSAL, "", "umask", "file mode creation mask of the workers, e.g. 022"),

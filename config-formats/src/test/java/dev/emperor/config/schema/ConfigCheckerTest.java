@@ -146,7 +146,7 @@ class ConfigCheckerTest {
         assertThat(schema.options(Scope.VASSAL)).extracting(OptionSpec::name).containsExactlyInAnyOrder(
                 "command", "shell", "processes", "master", "lazy-apps", "preload", "env", "chdir", "stop-signal",
                 "reload-signal", "reload-mercy", "ready-after", "max-fast-failures", "touch-reload", "reload-on-rss",
-                "logto", "log-maxsize", "log-timestamp", "uid", "gid", "umask", "limit-nofile", "limit-nproc", "limit-as", "limit-core",
+                "logto", "log-maxsize", "log-timestamp", "log-journal", "uid", "gid", "umask", "limit-nofile", "limit-nproc", "limit-as", "limit-core",
                 "heartbeat", "agent", "restart-on-deadlock", "heartbeat-grace");
         assertThat(schema.options(Scope.EMPEROR)).extracting(OptionSpec::name).containsExactlyInAnyOrder(
                 "emperor", "run-dir", "stats", "throttle", "max-throttle", "rescan", "required-heartbeat",

@@ -61,6 +61,8 @@ public final class LogTarget {
     private volatile Binding binding;
     private volatile boolean reopenWanted;
     private volatile boolean timestamps;
+    private volatile JournalLog journal;
+    private volatile boolean writesFile = true;
 
     // writer-thread state
     /** The open file; closed by {@link #closeQuietly}, or by the cleaner once this target is dropped. */
@@ -126,6 +128,38 @@ public final class LogTarget {
         return this;
     }
 
+    /**
+     * {@code log-journal}: workers started from now on send their output to the journal as
+     * {@code vassal}, and to this file too only when {@code alsoFile} (or when there is no
+     * journal); null turns it off. The counters survive a call with the same values.
+     */
+    public LogTarget journal(String vassal, boolean alsoFile) {
+        JournalLog j = journal;
+        if (vassal == null) {
+            journal = null;
+        } else if (j == null || !j.vassal().equals(vassal) || j.alsoFile() != alsoFile) {
+            journal = new JournalLog(vassal, alsoFile);
+        }
+        return this;
+    }
+
+    /** The vassal's journal output, or null when it has none ({@code log-journal = false}). */
+    public JournalLog journal() {
+        return journal;
+    }
+
+    /**
+     * Whether the newest worker's output goes to this file: false while {@code log-journal}
+     * sends it to the journal alone (no logto, and a journal listening).
+     */
+    public boolean writesFile() {
+        return writesFile;
+    }
+
+    void writesFile(boolean on) {
+        writesFile = on;
+    }
+
     /** Every open from now on happens through {@code opener} as {@code owner}. */
     void bind(LogOpener opener, LogOpener.Owner owner) {
         Binding b = binding;
@@ -142,7 +176,16 @@ public final class LogTarget {
 
     /** Appends one chunk of whole lines; on failure counts them as dropped. Writer thread only. */
     void write(byte[] data, int lines) {
+        write(data, lines, true);
+    }
+
+    /**
+     * As {@link #write(byte[], int)}; with {@code toFile} false (lines that went to the journal
+     * alone) they are only kept as the newest output ({@link #recent}), not written.
+     */
+    void write(byte[] data, int lines, boolean toFile) {
         remember(data);
+        if (!toFile) return;
         if (fd.value >= 0 && openedWith != binding) closeQuietly(); // the vassal's user changed
         if (fd.value >= 0 && (reopenWanted || movedAway())) {
             closeQuietly();

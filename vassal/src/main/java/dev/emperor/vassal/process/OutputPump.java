@@ -1,13 +1,9 @@
 package dev.emperor.vassal.process;
 
 import com.sun.jna.LastErrorException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +29,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code --- worker 1 started (pid N)}) and, once its exit is reported ({@link #exited}),
  * after everything it wrote before exiting ({@code --- worker 1 exited with code 1}). With
  * {@code log-timestamp} every line starts with its time of arrival, ISO-8601 UTC with ms.
+ *
+ * <p>A vassal with {@code log-journal} ({@link LogTarget#journal()}) has its stdout and stderr
+ * on two pipes, and the reader makes each line a journal entry of its own
+ * ({@link JournalEntries}; PRIORITY 6 for stdout, 5 for stderr, unless the line starts with a
+ * {@code <N>} prefix), and the markers entries too, and hands them to a third thread, the
+ * {@link JournalSender}, through a bounded queue: the reader never waits for the journal;
+ * what does not fit is dropped and counted ({@link JournalLog}). Its lines reach the log file
+ * only when the vassal has {@code logto} too, or when no journal listens (then with one warning).
  */
 public final class OutputPump implements AutoCloseable {
 
@@ -41,16 +45,27 @@ public final class OutputPump implements AutoCloseable {
     static final int MAX_LINE = 64 << 10;
 
     private final EpollSet pipes;
-    private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
-    private final Map<Long, Stream> byPid = new ConcurrentHashMap<>();
+    private final Map<Integer, WorkerStream> streams = new ConcurrentHashMap<>();
+    private final Map<Long, WorkerStream> byPid = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Exit> exits = new ConcurrentLinkedQueue<>();
     private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Thread reader;
     private final Thread writer;
+    private final JournalSender journal;
     private volatile boolean running = true;
 
+    /**
+     * A pump whose journal is journald's, or a test's listener named in the emperor's own
+     * environment ({@link JournalSocket#forEnvironment}).
+     */
     public OutputPump() throws IOException {
+        this(JournalSocket.forEnvironment(System.getenv()));
+    }
+
+    /** A pump that sends {@code log-journal} vassals' output to {@code journal}. */
+    public OutputPump(JournalSocket journal) throws IOException {
+        this.journal = new JournalSender(journal);
         this.pipes = new EpollSet("worker output");
         this.reader = Thread.ofPlatform().name("emperor-output-reader").daemon(true).unstarted(this::readLoop);
         this.writer = Thread.ofPlatform().name("emperor-output-writer").daemon(true).unstarted(this::writeLoop);
@@ -61,13 +76,35 @@ public final class OutputPump implements AutoCloseable {
     /**
      * A pipe waiting for its worker: {@link #writeFd()} becomes the child's stdout and stderr
      * (it is close-on-exec here, so no other child inherits it), and is -1 once the child
-     * holds it; {@link #readFd()} is ours.
+     * holds it; {@link #readFd()} is ours. With stderr apart, {@link #errWriteFd()} is its
+     * stderr and {@link #errReadFd()} ours; both are -1 otherwise.
      */
-    public record PendingOutput(int readFd, int writeFd) {
+    public record PendingOutput(int readFd, int writeFd, int errReadFd, int errWriteFd) {
+        public PendingOutput(int readFd, int writeFd) {
+            this(readFd, writeFd, -1, -1);
+        }
     }
 
     /** Makes a pipe whose read end does not block (the reader drains many pipes in turn). */
     public PendingOutput prepare() throws LaunchException {
+        return prepare(false);
+    }
+
+    /** As {@link #prepare()}; with {@code separateStderr} a second pipe for stderr (log-journal). */
+    public PendingOutput prepare(boolean separateStderr) throws LaunchException {
+        int[] out = pipe();
+        if (!separateStderr) return new PendingOutput(out[0], out[1]);
+        try {
+            int[] err = pipe();
+            return new PendingOutput(out[0], out[1], err[0], err[1]);
+        } catch (LaunchException e) {
+            Posix.closeQuietly(out[0]);
+            Posix.closeQuietly(out[1]);
+            throw e;
+        }
+    }
+
+    private static int[] pipe() throws LaunchException {
         int[] fds = new int[2];
         try {
             Posix.libc().pipe2(fds, Posix.O_CLOEXEC);
@@ -83,7 +120,7 @@ public final class OutputPump implements AutoCloseable {
             Posix.closeQuietly(fds[1]);
             throw new LaunchException("cannot set up the output pipe: errno " + e.getErrorCode());
         }
-        return new PendingOutput(fds[0], fds[1]);
+        return fds;
     }
 
     /**
@@ -92,7 +129,8 @@ public final class OutputPump implements AutoCloseable {
      */
     public PendingOutput spawned(PendingOutput output) {
         Posix.closeQuietly(output.writeFd());
-        return new PendingOutput(output.readFd(), -1);
+        if (output.errWriteFd() >= 0) Posix.closeQuietly(output.errWriteFd());
+        return new PendingOutput(output.readFd(), -1, output.errReadFd(), -1);
     }
 
     /** The worker runs: carry what it writes to {@code target}, each line after {@code prefix}. */
@@ -105,21 +143,37 @@ public final class OutputPump implements AutoCloseable {
      * log; its exit is marked once {@link #exited} reports it.
      */
     public void attach(PendingOutput output, LogTarget target, String prefix, long pid) {
-        int fd = output.readFd();
-        Stream s = new Stream(fd, target, prefix.getBytes(StandardCharsets.UTF_8), pid);
-        streams.put(fd, s);
+        byte[] prefixBytes = prefix.getBytes(StandardCharsets.UTF_8);
+        JournalLog j = target.journal();
+        boolean toJournal = j != null && journal.socket().present();
+        if (j != null && !toJournal && j.firstMissing()) {
+            LOG.log(Level.WARNING, "vassal " + j.vassal() + ": log-journal = true but " + journal.socket().path()
+                    + " is missing (is systemd-journald running?); writing to " + target.file() + " instead");
+        }
+        boolean toFile = !toJournal || j.alsoFile();
+        target.writesFile(toFile);
+        WorkerStream s = new WorkerStream(output.readFd(), target, prefixBytes, pid, toJournal ? journal : null, false, toFile);
+        if (output.errReadFd() >= 0) {
+            s.sibling = new WorkerStream(output.errReadFd(), target, prefixBytes, pid, toJournal ? journal : null, true, toFile);
+        }
         if (pid > 0) {
             byPid.put(pid, s);
             // Queued before the pipe is watched, so it precedes the worker's first line.
-            s.marker("started (pid " + pid + ")");
+            s.marker("started (pid " + pid + ")", "started", JournalEntries.INFO);
             enqueue(s);
         }
+        watch(s);
+        if (s.sibling != null) watch(s.sibling);
+    }
+
+    private void watch(WorkerStream s) {
+        streams.put(s.fd, s);
         try {
-            pipes.add(fd);
+            pipes.add(s.fd);
         } catch (LastErrorException e) {
-            byPid.remove(pid);
-            streams.remove(fd);
-            Posix.closeQuietly(fd);
+            if (s.pid > 0 && !s.stderr) byPid.remove(s.pid);
+            streams.remove(s.fd);
+            Posix.closeQuietly(s.fd);
             LOG.log(Level.ERROR, "cannot watch worker output (errno " + e.getErrorCode() + "); its output is lost");
         }
     }
@@ -128,6 +182,8 @@ public final class OutputPump implements AutoCloseable {
     public void cancel(PendingOutput output) {
         Posix.closeQuietly(output.readFd());
         if (output.writeFd() >= 0) Posix.closeQuietly(output.writeFd());
+        if (output.errReadFd() >= 0) Posix.closeQuietly(output.errReadFd());
+        if (output.errWriteFd() >= 0) Posix.closeQuietly(output.errWriteFd());
     }
 
     /**
@@ -146,7 +202,7 @@ public final class OutputPump implements AutoCloseable {
      * writes to is closed and opened again at its path, before its next line.
      */
     public void reopenAll() {
-        for (Stream s : streams.values()) s.target.reopen();
+        for (WorkerStream s : streams.values()) s.target.reopen();
     }
 
     /** Bytes waiting for the disk right now. */
@@ -159,15 +215,21 @@ public final class OutputPump implements AutoCloseable {
         while (running) {
             try {
                 pipes.await(fd -> {
-                    Stream s = streams.get(fd);
+                    WorkerStream s = streams.get(fd);
                     if (s != null) pump(s, buf);
                 });
                 for (Exit e; (e = exits.poll()) != null; ) {
-                    Stream s = byPid.remove(e.pid);
+                    WorkerStream s = byPid.remove(e.pid);
                     if (s == null) continue;
                     if (streams.get(s.fd) == s) pump(s, buf); // what it wrote before exiting comes first
+                    WorkerStream err = s.sibling;
+                    if (err != null) {
+                        if (streams.get(err.fd) == err) pump(err, buf);
+                        err.finish();
+                        enqueue(err);
+                    }
                     s.finish();
-                    s.marker(e.status.describe());
+                    s.marker(e.status.describe(), "exited", JournalEntries.NOTICE);
                     enqueue(s);
                 }
             } catch (LastErrorException e) {
@@ -178,7 +240,7 @@ public final class OutputPump implements AutoCloseable {
     }
 
     /** Reads until the pipe is empty (level-triggered epoll would wake us again anyway). */
-    private void pump(Stream s, byte[] buf) {
+    private void pump(WorkerStream s, byte[] buf) {
         while (true) {
             long r;
             try {
@@ -201,7 +263,7 @@ public final class OutputPump implements AutoCloseable {
         enqueue(s);
     }
 
-    private void enqueue(Stream s) {
+    private void enqueue(WorkerStream s) {
         if (s.pending.size() == 0) return;
         byte[] data = s.pending.toByteArray();
         int lines = s.pendingLines;
@@ -209,10 +271,10 @@ public final class OutputPump implements AutoCloseable {
         s.pendingLines = 0;
         if (queuedBytes.addAndGet(data.length) > MAX_QUEUED_BYTES) {
             queuedBytes.addAndGet(-data.length);
-            s.target.dropped(lines);
+            if (s.toFile) s.target.dropped(lines);
             return;
         }
-        queue.add(new Chunk(s.target, data, lines));
+        queue.add(new Chunk(s.target, data, lines, s.toFile));
     }
 
     private void writeLoop() {
@@ -225,7 +287,7 @@ public final class OutputPump implements AutoCloseable {
             }
             if (c.target == null) return; // close() was called and everything before it is written
             queuedBytes.addAndGet(-c.data.length);
-            c.target.write(c.data, c.lines);
+            c.target.write(c.data, c.lines, c.toFile);
         }
     }
 
@@ -234,7 +296,7 @@ public final class OutputPump implements AutoCloseable {
     public void close() {
         running = false;
         pipes.wake();
-        queue.add(new Chunk(null, new byte[0], 0));
+        queue.add(new Chunk(null, new byte[0], 0, false));
         try {
             writer.join(5_000);
             reader.join(1_000);
@@ -243,85 +305,12 @@ public final class OutputPump implements AutoCloseable {
         }
         for (int fd : streams.keySet()) Posix.closeQuietly(fd);
         pipes.close();
+        journal.close();
     }
 
-    private record Chunk(LogTarget target, byte[] data, int lines) {
+    private record Chunk(LogTarget target, byte[] data, int lines, boolean toFile) {
     }
 
     private record Exit(long pid, ExitStatus status) {
-    }
-
-    /** One worker's output: the bytes of a line not finished yet, and lines ready to queue. */
-    private static final class Stream {
-        private static final DateTimeFormatter TIME =
-                DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z' ").withZone(ZoneOffset.UTC);
-        final int fd;
-        final LogTarget target;
-        final byte[] prefix;
-        final long pid;
-        /** "worker 1" from "[worker 1] ", for marker lines. */
-        final String label;
-        private long stampMs = -1;
-        private byte[] stamp;
-        final ByteArrayOutputStream pending = new ByteArrayOutputStream(1024);
-        int pendingLines;
-        private final ByteArrayOutputStream partial = new ByteArrayOutputStream(256);
-
-        Stream(int fd, LogTarget target, byte[] prefix, long pid) {
-            this.fd = fd;
-            this.target = target;
-            this.prefix = prefix;
-            this.pid = pid;
-            String p = new String(prefix, StandardCharsets.UTF_8).strip();
-            if (p.startsWith("[") && p.endsWith("]")) p = p.substring(1, p.length() - 1);
-            this.label = p.isEmpty() ? "worker" : p;
-        }
-
-        /** A line of the emperor's own, e.g. {@code --- worker 1 started (pid 42)}. */
-        void marker(String what) {
-            timestamp();
-            pending.writeBytes(("--- " + label + " " + what + "\n").getBytes(StandardCharsets.UTF_8));
-            pendingLines++;
-        }
-
-        private void timestamp() {
-            if (!target.timestamps()) return;
-            long now = System.currentTimeMillis();
-            if (now != stampMs) {
-                stampMs = now;
-                stamp = TIME.format(Instant.ofEpochMilli(now)).getBytes(StandardCharsets.US_ASCII);
-            }
-            pending.writeBytes(stamp);
-        }
-
-        void accept(byte[] buf, int len) {
-            int start = 0;
-            for (int i = 0; i < len; i++) {
-                if (buf[i] == '\n') {
-                    line(buf, start, i - start);
-                    start = i + 1;
-                }
-            }
-            if (start < len) {
-                partial.write(buf, start, len - start);
-                if (partial.size() >= MAX_LINE) line(buf, 0, 0); // an endless line is cut, not hoarded
-            }
-        }
-
-        private void line(byte[] buf, int off, int len) {
-            timestamp();
-            pending.writeBytes(prefix);
-            if (partial.size() > 0) {
-                pending.writeBytes(partial.toByteArray());
-                partial.reset();
-            }
-            pending.write(buf, off, len);
-            pending.write('\n');
-            pendingLines++;
-        }
-
-        void finish() {
-            if (partial.size() > 0) line(new byte[0], 0, 0);
-        }
     }
 }

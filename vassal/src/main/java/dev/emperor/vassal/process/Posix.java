@@ -16,7 +16,9 @@ import com.sun.jna.ptr.IntByReference;
  */
 public final class Posix {
 
+    static final int ENOENT = 2;
     static final int ESRCH = 3;
+    static final int EBADF = 9;
     static final int EINTR = 4;
     static final int ECHILD = 10;
     static final int EAGAIN = 11;
@@ -25,6 +27,10 @@ public final class Posix {
     static final int F_SETFL = 4;
     static final int AF_UNIX = 1;
     static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_NONBLOCK = 04000;
+    static final int SO_SNDBUF = 7;
+    static final int MSG_DONTWAIT = 0x40;
     static final int SOCK_CLOEXEC = 02000000;
     static final int SOL_SOCKET = 1;
     static final int SCM_RIGHTS = 1;
@@ -50,6 +56,8 @@ public final class Posix {
     /** struct epoll_event is packed on x86_64: u32 events, u64 data. */
     static final int EPOLL_EVENT_SIZE = 12;
     static final int EINVAL = 22;
+    static final int EMSGSIZE = 90;
+    static final int ECONNREFUSED = 111;
     static final int MFD_CLOEXEC = 0x1;
     static final int MFD_ALLOW_SEALING = 0x2;
     /** Linux 6.3+: an executable memfd even where vm.memfd_noexec = 1; EINVAL before. */
@@ -100,6 +108,11 @@ public final class Posix {
         int pipe2(int[] fds, int flags) throws LastErrorException;
 
         int socketpair(int domain, int type, int protocol, int[] fds) throws LastErrorException;
+
+        int socket(int domain, int type, int protocol) throws LastErrorException;
+
+        /** {@code value}: one int. */
+        int setsockopt(int fd, int level, int option, int[] value, int len) throws LastErrorException;
 
         /** {@code value}: a struct timeval as {seconds, microseconds}. */
         int setsockopt(int fd, int level, int option, long[] value, int len) throws LastErrorException;

@@ -40,13 +40,15 @@ final class Spawner implements AutoCloseable {
     private static final int IOVEC_BYTES = 16;
     private static final int CMSG_SPACE_ONE_FD = 24;
     private static final int CMSG_LEN_ONE_FD = 20;
+    private static final int CMSG_SPACE_TWO_FDS = 24;
+    private static final int CMSG_LEN_TWO_FDS = 24;
 
     private final SpawnerImage image;
     private final String emperorPid = Long.toString(ProcessHandle.current().pid());
     // Native buffers reused by every request (one caller thread).
     private final Memory msg = new Memory(MSGHDR_BYTES);
     private final Memory iov = new Memory(IOVEC_BYTES);
-    private final Memory control = new Memory(CMSG_SPACE_ONE_FD);
+    private final Memory control = new Memory(Math.max(CMSG_SPACE_ONE_FD, CMSG_SPACE_TWO_FDS));
     private final Memory reply = new Memory(4);
     private int pid;
     private int socket = -1;
@@ -60,6 +62,14 @@ final class Spawner implements AutoCloseable {
      * output on {@code outFd}; returns the worker's pid. The caller still holds {@code outFd}.
      */
     int spawn(byte[] request, int outFd) throws LaunchException {
+        return spawn(request, outFd, -1);
+    }
+
+    /**
+     * As {@link #spawn(byte[], int)}, with stderr on {@code errFd} apart from stdout (-1: on
+     * {@code outFd} too). The caller still holds both.
+     */
+    int spawn(byte[] request, int outFd, int errFd) throws LaunchException {
         if (request.length > MAX_REQUEST) {
             throw new LaunchException("the arguments and environment take " + (request.length >> 20)
                     + " MiB; at most " + (MAX_REQUEST >> 20) + " MiB");
@@ -67,7 +77,7 @@ final class Spawner implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             if (socket < 0) start();
             try {
-                send(request, outFd);
+                send(request, outFd, errFd);
                 int answer = receive();
                 if (answer <= 0) {
                     throw new LaunchException("fork failed: " + Posix.libc().strerror(-answer)
@@ -102,7 +112,7 @@ final class Spawner implements AutoCloseable {
     }
 
     /** Length header and request in one buffer; the descriptor rides with its first byte. */
-    private void send(byte[] request, int outFd) throws SpawnerGone {
+    private void send(byte[] request, int outFd, int errFd) throws SpawnerGone {
         try (Memory data = new Memory(4L + request.length)) {
             data.setInt(0, request.length);
             data.write(4, request, 0, request.length);
@@ -116,12 +126,13 @@ final class Spawner implements AutoCloseable {
                 msg.setLong(24, 1);
                 if (sent == 0) {
                     control.clear();
-                    control.setLong(0, CMSG_LEN_ONE_FD);
+                    control.setLong(0, errFd < 0 ? CMSG_LEN_ONE_FD : CMSG_LEN_TWO_FDS);
                     control.setInt(8, Posix.SOL_SOCKET);
                     control.setInt(12, Posix.SCM_RIGHTS);
                     control.setInt(16, outFd);
+                    if (errFd >= 0) control.setInt(20, errFd);
                     msg.setPointer(32, control);
-                    msg.setLong(40, CMSG_SPACE_ONE_FD);
+                    msg.setLong(40, errFd < 0 ? CMSG_SPACE_ONE_FD : CMSG_SPACE_TWO_FDS);
                 }
                 try {
                     sent += Posix.libc().sendmsg(socket, msg, MSG_NOSIGNAL);

@@ -221,10 +221,11 @@ public final class WorkerLauncher implements AutoCloseable {
                     + " each vassal's default log (" + ownLog + "); leave logto out, or name a file elsewhere");
         }
         spec.log().bind(logOpener, privateLog ? LogOpener.Owner.EMPEROR : logOwner);
-        OutputPump.PendingOutput output = pump.prepare();
+        // log-journal keeps stderr apart: its lines get a priority of their own
+        OutputPump.PendingOutput output = pump.prepare(spec.log().journal() != null);
         int pid;
         try {
-            pid = spawner.spawn(command, output.writeFd());
+            pid = spawner.spawn(command, output.writeFd(), output.errWriteFd());
         } catch (LaunchException e) {
             pump.cancel(output);
             throw new LaunchException("cannot start " + program + ": " + e.getMessage());
