@@ -47,7 +47,8 @@ final class LogsCommand implements Callable<Integer> {
         if (!file.isTextual()) {
             throw new EmperorCommand.UserError("vassal " + name + " has no log file"
                     + (vassal.path("log").path("error").isTextual() ? ": " + vassal.path("log").path("error").asText()
-                    : " (its output does not go to a file)"), 1);
+                    : " (its output does not go to a file: with log-journal = true it is in the journal,"
+                            + " journalctl -t " + name + ")"), 1);
         }
         OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 << 10);
         try (LogFile log = LogFile.open(Path.of(file.asText()))) {

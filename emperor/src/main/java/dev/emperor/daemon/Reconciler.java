@@ -249,7 +249,7 @@ final class Reconciler {
         if (held.remove(file.name()) != null) {
             LOG.log(Level.INFO, "vassal " + file.name() + ": file descriptors are free again; starting it");
         }
-        Vassal vassal = new Vassal(file.name(), file.path(), host, defaults.get());
+        Vassal vassal = new Vassal(file.name(), file.path(), host, defaults);
         vassals.put(file.name(), new Entry(vassal, file));
         vassal.handle(event);
     }

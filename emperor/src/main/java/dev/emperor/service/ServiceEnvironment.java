@@ -15,5 +15,5 @@ public final class ServiceEnvironment {
      */
     public static final List<String> MANAGER_VARIABLES = List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
             "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "INVOCATION_ID", "JOURNAL_STREAM", "MANAGERPID",
-            "SYSTEMD_EXEC_PID", LoopWedge.VARIABLE);
+            "SYSTEMD_EXEC_PID", LoopWedge.VARIABLE, dev.emperor.vassal.process.JournalSocket.TEST_VARIABLE);
 }

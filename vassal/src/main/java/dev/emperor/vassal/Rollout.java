@@ -10,6 +10,7 @@ import dev.emperor.vassal.process.LaunchException;
 import dev.emperor.vassal.process.Signal;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * How a vassal's settings reach its workers, and the state that carries between events while
@@ -29,7 +30,8 @@ final class Rollout {
     private final WorkerPool pool;
     private final SlotControl control;
     private final VassalHost host;
-    private final VassalDefaults defaults;
+    /** Read at each use: a reload of the emperor's settings reaches running vassals too. */
+    private final Supplier<VassalDefaults> defaults;
 
     /** The settings the running workers were started with, if any. */
     private VassalSettings settings;
@@ -45,7 +47,7 @@ final class Rollout {
     /** Why the vassal gave up (state FAILED). */
     private String failure;
 
-    Rollout(Vassal vassal, WorkerPool pool, SlotControl control, VassalHost host, VassalDefaults defaults) {
+    Rollout(Vassal vassal, WorkerPool pool, SlotControl control, VassalHost host, Supplier<VassalDefaults> defaults) {
         this.vassal = vassal;
         this.pool = pool;
         this.control = control;
@@ -125,7 +127,7 @@ final class Rollout {
     private void fastFailure(String what) {
         vassalFailures++;
         if (giveUpIfTooMany(vassalFailures, what)) return;
-        restartDelay = defaults.throttle().delay(vassalFailures);
+        restartDelay = defaults.get().throttle().delay(vassalFailures);
         scheduleRetry(what);
     }
 
@@ -237,7 +239,7 @@ final class Rollout {
         log(Level.WARNING, w.label() + " (pid " + x.pid() + ") " + x.how() + " after " + WorkerHealth.seconds(x.upMs())
                 + "; master = false, so the whole vassal restarts");
         if (giveUpIfTooMany(vassalFailures, w.label() + " " + x.how())) return;
-        restartDelay = defaults.throttle().delay(vassalFailures);
+        restartDelay = defaults.get().throttle().delay(vassalFailures);
         pending = null;
         stopAllThenFinish("restarting after " + w.label() + " " + x.how());
     }

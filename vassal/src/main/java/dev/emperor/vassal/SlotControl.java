@@ -9,6 +9,7 @@ import dev.emperor.vassal.process.LogTarget;
 import dev.emperor.vassal.process.Signal;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * What is done to one slot's process, with every timer that goes with it: spawning it (and
@@ -25,7 +26,8 @@ final class SlotControl {
 
     private final Vassal vassal;
     private final VassalHost host;
-    private final VassalDefaults defaults;
+    /** Read at each use: a reload of the emperor's settings reaches running vassals too. */
+    private final Supplier<VassalDefaults> defaults;
     private final SlotLauncher launcher;
     private final FailureLimit limit;
 
@@ -41,7 +43,7 @@ final class SlotControl {
         boolean giveUpIfTooMany(int failures, String last);
     }
 
-    SlotControl(Vassal vassal, VassalHost host, VassalDefaults defaults, SlotLauncher launcher, FailureLimit limit) {
+    SlotControl(Vassal vassal, VassalHost host, Supplier<VassalDefaults> defaults, SlotLauncher launcher, FailureLimit limit) {
         this.vassal = vassal;
         this.host = host;
         this.defaults = defaults;
@@ -95,7 +97,7 @@ final class SlotControl {
     boolean backoff(WorkerSlot w, String why) {
         w.fastFailures++;
         if (limit.giveUpIfTooMany(w.fastFailures, w.label() + " " + why)) return true;
-        Duration delay = defaults.throttle().delay(w.fastFailures);
+        Duration delay = defaults.get().throttle().delay(w.fastFailures);
         w.state = WorkerState.BACKOFF;
         w.backoffGeneration = ++generation;
         w.backoffTimer = host.schedule(vassal, delay, new BackoffElapsed(w.id, w.backoffGeneration));

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Puts a new process in a worker slot: its environment (the emperor's, then the file's, then
@@ -20,9 +21,10 @@ final class SlotLauncher {
 
     private final Vassal vassal;
     private final VassalHost host;
-    private final VassalDefaults defaults;
+    /** Read at each use: a reload of the emperor's settings reaches running vassals too. */
+    private final Supplier<VassalDefaults> defaults;
 
-    SlotLauncher(Vassal vassal, VassalHost host, VassalDefaults defaults) {
+    SlotLauncher(Vassal vassal, VassalHost host, Supplier<VassalDefaults> defaults) {
         this.vassal = vassal;
         this.host = host;
         this.defaults = defaults;
@@ -30,7 +32,7 @@ final class SlotLauncher {
 
     /** The log a vassal with settings {@code s} writes to. */
     LogTarget logFor(VassalSettings s) {
-        Path logFile = s.logFile().orElseGet(() -> defaults.defaultLogFile(vassal.name()));
+        Path logFile = s.logFile().orElseGet(() -> defaults.get().defaultLogFile(vassal.name()));
         return host.logTarget(vassal.name(), logFile, s.logMaxBytes()).timestamps(s.logTimestamp())
                 .journal(s.logJournal() ? vassal.name() : null, s.logFile().isPresent());
     }
@@ -51,7 +53,7 @@ final class SlotLauncher {
         env.remove(JournalSocket.TEST_VARIABLE); // the emperor's own test hook, no worker's business
         if (s.agent() && w.id != WorkerSlot.PRELOAD) {
             // Every JVM the worker starts loads the agent; the emperor tells which one is the worker.
-            defaults.agentJar().ifPresent(jar -> env.merge("JAVA_TOOL_OPTIONS", "-javaagent:" + jar,
+            defaults.get().agentJar().ifPresent(jar -> env.merge("JAVA_TOOL_OPTIONS", "-javaagent:" + jar,
                     (old, add) -> old.isBlank() ? add : old + " " + add));
         }
         List<String> argv = w.id == WorkerSlot.PRELOAD ? s.reload().preload().orElseThrow() : s.argv();

@@ -65,6 +65,14 @@ public final class Vassal {
     private String fileError;
 
     public Vassal(String name, Path configFile, VassalHost host, VassalDefaults defaults) {
+        this(name, configFile, host, () -> defaults);
+    }
+
+    /**
+     * {@code defaults} is read at each use (a throttle delay, a heartbeat deadline, a spawn),
+     * so new emperor settings reach a running vassal without restarting it.
+     */
+    public Vassal(String name, Path configFile, VassalHost host, java.util.function.Supplier<VassalDefaults> defaults) {
         this.name = name;
         this.configFile = configFile;
         this.host = host;

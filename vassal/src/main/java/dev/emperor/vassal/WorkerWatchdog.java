@@ -9,6 +9,7 @@ import dev.emperor.vassal.VassalEvent.HungKill;
 import dev.emperor.vassal.process.Signal;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * The part of a vassal's state machine that watches its workers through their agents:
@@ -28,11 +29,12 @@ final class WorkerWatchdog {
 
     private final Vassal vassal;
     private final VassalHost host;
-    private final VassalDefaults defaults;
+    /** Read at each use: a reload of the emperor's settings reaches running vassals too. */
+    private final Supplier<VassalDefaults> defaults;
     private final WorkerPool pool;
     private final SlotControl control;
 
-    WorkerWatchdog(Vassal vassal, VassalHost host, VassalDefaults defaults, WorkerPool pool, SlotControl control) {
+    WorkerWatchdog(Vassal vassal, VassalHost host, Supplier<VassalDefaults> defaults, WorkerPool pool, SlotControl control) {
         this.vassal = vassal;
         this.host = host;
         this.defaults = defaults;
@@ -143,7 +145,7 @@ final class WorkerWatchdog {
                 }
                 w.health.hung = true;
                 beginKill(w, "hung: no heartbeat for " + seconds(silentMs) + " (required-heartbeat is "
-                        + seconds(defaults.requiredHeartbeat().toMillis()) + ")" + w.health.lastBeatDetail());
+                        + seconds(defaults.get().requiredHeartbeat().toMillis()) + ")" + w.health.lastBeatDetail());
             }
             case STOPPING, FAILED, INVALID, STOPPED -> {
                 // being stopped anyway
@@ -208,7 +210,7 @@ final class WorkerWatchdog {
     }
 
     Duration requiredSilence(WorkerSlot w) {
-        return WorkerHealth.requiredSilence(defaults.requiredHeartbeat(), w.settings.heartbeat());
+        return WorkerHealth.requiredSilence(defaults.get().requiredHeartbeat(), w.settings.heartbeat());
     }
 
     private void log(Level level, String message) {

@@ -221,7 +221,7 @@ class VassalTest {
     @Test
     void theBackoffUsesTheEmperorsThrottleAndItsCap() {
         host.throttle = new Throttle(Duration.ofMillis(100), Duration.ofMillis(250));
-        vassal = new Vassal("web", FILE, host, host.defaults()); // defaults are handed over at creation
+        vassal = new Vassal("web", FILE, host, host.defaults()); // a value: these defaults for good
         load(settings());
         List<Duration> delays = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -232,6 +232,20 @@ class VassalTest {
         }
         assertThat(delays).containsExactly(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(250),
                 Duration.ofMillis(250));
+    }
+
+    @Test
+    void newEmperorDefaultsReachARunningVassalAtItsNextDelay() {
+        vassal = new Vassal("web", FILE, host, host::defaults); // read at each use, as the reconciler hands them
+        load(settings());
+        exit(1, 1);
+        Timer first = backoffTimer(1);
+        assertThat(first.delay).isEqualTo(Duration.ofSeconds(1));
+        host.throttle = new Throttle(Duration.ofMillis(100), Duration.ofMillis(250)); // a reload of the emperor's settings
+        first.fire();
+        exit(1, 1);
+        assertThat(backoffTimer(1).delay).as("the second fast failure, under the new throttle")
+                .isEqualTo(Duration.ofMillis(200));
     }
 
     @Test

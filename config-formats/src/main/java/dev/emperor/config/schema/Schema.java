@@ -71,6 +71,7 @@ public final class Schema {
             // the emperor's own settings
             o("emperor", LIST, EMPEROR, "", "emperor", "a directory or glob of vassal files to watch (repeatable)"),
             o("run-dir", PATH, EMPEROR, "/run/emperor for root, else $XDG_RUNTIME_DIR/emperor, else /tmp/emperor-$UID", "", "sockets, lock and default logs; refused when a link, another user's, or writable by others"),
+            o("state-dir", PATH, EMPEROR, "$STATE_DIRECTORY, else /var/lib/emperor for root, else $XDG_STATE_HOME/emperor or ~/.local/state/emperor", "", "where the vassals stopped with 'emperor stop' are remembered; refused when a link, another user's, or writable by others"),
             o("stats", STRING, EMPEROR, "", "", "HOST:PORT of the /stats, /metrics and dashboard HTTP server"),
             o("throttle", DURATION, EMPEROR, "1000", "emperor-throttle", "milliseconds of delay after a vassal's first fast failure (doubles each time)"),
             o("max-throttle", DURATION, EMPEROR, "180000", "emperor-max-throttle", "milliseconds the restart delay never exceeds"),
