@@ -114,6 +114,11 @@ final class WorkerPool {
         w.restarts++;
     }
 
+    /** A start of the whole vassal failed (its preload could not start or failed). */
+    void countStartFailure() {
+        control.countStartFailure();
+    }
+
     /** One unplanned restart of the whole vassal (its preload failed). */
     void countRestart() {
         restarts++;
@@ -230,7 +235,7 @@ final class WorkerPool {
      * The vassal as /stats shows it; {@code problems} are the vassal's own (file, failure),
      * to which the slots' launch errors are added.
      */
-    VassalStatus status(String name, Path config, VassalState state, List<String> problems) {
+    VassalStatus status(String name, Path config, VassalState state, List<String> problems, boolean configError) {
         List<String> parts = new ArrayList<>(problems);
         if (preload.launchError != null) parts.add(preload.launchError);
         List<WorkerStatus> ws = new ArrayList<>(workers.length);
@@ -242,6 +247,7 @@ final class WorkerPool {
         String error = parts.isEmpty() ? null : String.join("; ", parts);
         LogTarget log = control.log();
         return new VassalStatus(name, config, state, restarts, error, lastExit, ws, log == null ? null : log.file(),
-                log == null ? 0 : log.droppedLines(), log == null ? null : log.error());
+                log == null ? 0 : log.droppedLines(), log == null ? null : log.error(), control.startFailures(),
+                configError);
     }
 }
