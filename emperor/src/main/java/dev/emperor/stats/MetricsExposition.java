@@ -58,9 +58,14 @@ public final class MetricsExposition {
         JvmMetrics.builder().register(own); // process_* and jvm_*: the emperor's own
     }
 
-    /** The writer for an Accept header (text 0.0.4 unless OpenMetrics is asked for). */
+    /**
+     * The writer for an Accept header: OpenMetrics when asked for, else text 0.0.4. Protobuf
+     * (what Prometheus asks for first when native histograms are on) is not in our jar: such a
+     * scraper gets text, which it accepts too.
+     */
     public ExpositionFormatWriter writer(String accept) {
-        return formats.findWriter(accept);
+        ExpositionFormatWriter w = formats.findWriter(accept);
+        return w.isAvailable() ? w : formats.getPrometheusTextFormatWriter();
     }
 
     public void write(String accept, OutputStream out, MetricSnapshots snapshots) throws IOException {

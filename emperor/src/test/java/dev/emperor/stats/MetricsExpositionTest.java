@@ -164,6 +164,17 @@ class MetricsExpositionTest {
     }
 
     @Test
+    void negotiatesTheFormatByAcceptHeader() {
+        assertThat(exposition.writer(null).getContentType()).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(exposition.writer("*/*").getContentType()).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(exposition.writer("application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3")
+                .getContentType()).isEqualTo(OPENMETRICS);
+        assertThat(exposition.writer("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                + "encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3").getContentType())
+                .as("no protobuf writer in the jar: text").isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+    }
+
+    @Test
     void namesFollowTheCompatibilityRules() {
         assertThat(OtelNaming.family("jvm.memory.used", "By", Metric.Kind.GAUGE).name()).isEqualTo("jvm_memory_used_bytes");
         assertThat(OtelNaming.family("jvm.cpu.time", "s", Metric.Kind.COUNTER).name()).isEqualTo("jvm_cpu_time_seconds");
