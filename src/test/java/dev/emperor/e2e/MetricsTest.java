@@ -110,6 +110,25 @@ class MetricsTest extends EmperorTestBase {
         promtool(text.body()); // last: where promtool is absent the test is skipped after everything else passed
     }
 
+    @Test
+    void aFileBrokenUnderARunningVassalIsAConfigErrorWhileTheOldConfigRuns() throws Exception {
+        writeVassal("web.ini", "[vassal]\ncommand = sleep " + marker + "\n");
+        EmperorProcess emperor = emperor();
+        emperor.awaitState("web", "running");
+        String url = statsUrl(emperor);
+        assertThat(sum(parse(scrape(url, "text/plain").body()), "emperor_vassal_config_error", "vassal=\"web\"")).isZero();
+
+        writeVassal("web.ini", "[vassal]\ncommand = sleep " + marker + "\nprocesses = many\n");
+
+        await("the broken file noticed").atMost(SOON).pollInterval(Duration.ofMillis(100))
+                .until(() -> emperor.vassal("web").orElseThrow().path("config_error").asBoolean());
+        List<Sample> samples = parse(scrape(url, "text/plain").body());
+        assertThat(sum(samples, "emperor_vassal_config_error", "vassal=\"web\"")).isEqualTo(1);
+        assertThat(sum(samples, "emperor_vassal_state", "vassal=\"web\"", "state=\"running\"")).as("the old config runs")
+                .isEqualTo(1);
+        assertThat(sum(samples, "emperor_worker_resident_memory_bytes", "vassal=\"web\"")).isPositive();
+    }
+
     private static JsonNode worker(EmperorProcess emperor, String vassal) {
         return emperor.vassal(vassal).map(v -> v.path("workers").path(0)).filter(w -> !w.isMissingNode()).orElse(null);
     }
