@@ -15,12 +15,15 @@ Usage (copy this file next to your app, or put its folder on PYTHONPATH):
 
 start() reads EMPEROR_SOCKET, EMPEROR_VASSAL, EMPEROR_WORKER and EMPEROR_TOKEN (set by the
 emperor for each worker) and starts one daemon thread, "emperor-agent", that says hello,
-waits for the emperor's welcome, then sends a heartbeat every heartbeat_ms with telemetry:
+waits for the emperor's welcome, then sends a heartbeat every heartbeat_ms with metrics
+named by OpenTelemetry's semantic conventions, each with its unit and kind:
 
-    memory.rss, memory.max_rss (bytes), threads (Python threads), threads.os, fds,
-    gc.gen<N>.count, gc.gen<N>.collected, gc.gen<N>.uncollectable, cpu.process_ns,
-    uptime_ms, plus app.<name> for counters and gauges; gc_pause_ms is measured with
-    gc.callbacks. It reconnects with backoff (1 s doubling to 30 s) when the emperor goes away.
+    process.memory.usage, process.memory.virtual (By), process.cpu.time (s, counter),
+    process.thread.count, process.open_file_descriptor.count, process.uptime (s),
+    cpython.thread.count (Python threads), cpython.gc.collections,
+    cpython.gc.collected_objects, cpython.gc.uncollectable_objects (counters, per
+    cpython.garbage_collector.generation), plus app.<name> for counters and gauges;
+    gc_pause_ms is measured with gc.callbacks. It reconnects with backoff (1 s doubling to 30 s) when the emperor goes away.
 
 The wire protocol (v1, one JSON object per line) is in docs/protocol.md.
 
@@ -203,41 +206,56 @@ class _Agent(threading.Thread):
                             raise _Rejected(msg.get("message", ""))
 
     def _heartbeat(self, seq):
-        t = {}
+        # OpenTelemetry's names, each with its unit (UCUM) and kind: see docs/protocol.md.
+        m = []
+
+        def metric(name, unit, kind, value, **attributes):
+            entry = {"name": name, "unit": unit, "kind": kind, "value": value}
+            if attributes:
+                entry["attributes"] = attributes
+            m.append(entry)
+
         try:
             with open("/proc/self/statm") as f:
-                t["memory.rss"] = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                fields = f.read().split()
+            page = os.sysconf("SC_PAGE_SIZE")
+            metric("process.memory.usage", "By", "gauge", int(fields[1]) * page)
+            metric("process.memory.virtual", "By", "gauge", int(fields[0]) * page)
         except (OSError, ValueError, IndexError):
             pass
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        t["memory.max_rss"] = usage.ru_maxrss * 1024  # Linux reports KiB
-        t["threads"] = threading.active_count()
+        metric("process.cpu.time", "s", "counter", usage.ru_utime + usage.ru_stime)
         try:
             with open("/proc/self/status") as f:
                 for line in f:
                     if line.startswith("Threads:"):
-                        t["threads.os"] = int(line.split()[1])
+                        metric("process.thread.count", "{thread}", "gauge", int(line.split()[1]))
                         break
         except (OSError, ValueError):
             pass
         try:
-            t["fds"] = len(os.listdir("/proc/self/fd"))
+            metric("process.open_file_descriptor.count", "{file_descriptor}", "gauge", len(os.listdir("/proc/self/fd")))
         except OSError:
             pass
+        metric("cpython.thread.count", "{thread}", "gauge", threading.active_count())  # Python threads
         for gen, stats in enumerate(gc.get_stats()):
-            t["gc.gen%d.count" % gen] = stats.get("collections", 0)
-            t["gc.gen%d.collected" % gen] = stats.get("collected", 0)
-            t["gc.gen%d.uncollectable" % gen] = stats.get("uncollectable", 0)
-        t["cpu.process_ns"] = int((usage.ru_utime + usage.ru_stime) * 1e9)
+            g = str(gen)
+            metric("cpython.gc.collections", "{collection}", "counter", stats.get("collections", 0),
+                   **{"cpython.garbage_collector.generation": g})
+            metric("cpython.gc.collected_objects", "{object}", "counter", stats.get("collected", 0),
+                   **{"cpython.garbage_collector.generation": g})
+            metric("cpython.gc.uncollectable_objects", "{object}", "counter", stats.get("uncollectable", 0),
+                   **{"cpython.garbage_collector.generation": g})
         uptime_ms = int((time.monotonic() - self.started_at) * 1000)
-        t["uptime_ms"] = uptime_ms
+        metric("process.uptime", "s", "gauge", uptime_ms / 1000.0)
         with _state.lock:
             progress = _state.progress
             pause_ns, _state.gc_pause_ns = _state.gc_pause_ns, 0
             counters = dict(_state.counters)
             gauges = list(_state.gauges.items())
         for name, value in counters.items():
-            t["app." + name] = value
+            if value >= 0:  # a counter never goes below zero on the wire
+                metric("app." + name, "", "counter", value)
         for name, fn in gauges:
             try:
                 value = fn()
@@ -247,9 +265,9 @@ class _Agent(threading.Thread):
                 continue
             if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
                 continue
-            t["app." + name] = value
+            metric("app." + name, "", "gauge", value)
         beat = {"type": "heartbeat", "seq": seq, "uptime_ms": uptime_ms,
-                "gc_pause_ms": pause_ns // 1_000_000, "telemetry": t}
+                "gc_pause_ms": pause_ns // 1_000_000, "metrics": m}
         if progress is not None:
             beat["progress"] = progress
         return beat
@@ -368,7 +386,7 @@ def request_reload(reason=""):
 
 
 def counter(name, delta=1):
-    """Adds delta to the counter app.<name>."""
+    """Adds delta (>= 0) to the counter app.<name>."""
     with _state.lock:
         _state.counters[name] = _state.counters.get(name, 0) + delta
 

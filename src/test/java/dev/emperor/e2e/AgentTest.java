@@ -50,7 +50,7 @@ class AgentTest extends EmperorTestBase {
             worker[0] = emperor.vassal(vassal).map(v -> v.path("workers").path(0)).orElse(null);
             // The very first beat of a fresh JVM may report an empty heap: wait for a real one.
             return worker[0] != null && worker[0].path("heartbeat_age_ms").isNumber()
-                    && worker[0].path("telemetry").path("heap.used").asLong() > 0;
+                    && worker[0].path("heap_bytes").asLong() > 0;
         });
         return worker[0];
     }
@@ -65,11 +65,11 @@ class AgentTest extends EmperorTestBase {
         JsonNode worker = awaitReporting(emperor, "hello");
 
         assertThat(worker.path("agent_pid").asLong()).isEqualTo(worker.path("pid").asLong());
-        assertThat(worker.path("telemetry").path("heap.used").asLong()).isPositive();
-        assertThat(worker.path("telemetry").path("threads").asLong()).isPositive();
+        assertThat(worker.path("heap_bytes").asLong()).isPositive();
+        assertThat(worker.path("telemetry").path("jvm.thread.count{jvm.thread.daemon=false}").asLong()).isPositive();
         assertThat(worker.path("health").asText()).isEqualTo("ok");
         assertThat(emperor.get("/metrics")).contains("emperor_worker_heartbeat_age_seconds{vassal=\"hello\",worker=\"1\"}")
-                .contains("emperor_worker_telemetry{vassal=\"hello\",worker=\"1\",key=\"heap.used\"}");
+                .contains("jvm_memory_used_bytes{jvm_memory_pool_name=");
     }
 
     @Test
@@ -112,7 +112,7 @@ class AgentTest extends EmperorTestBase {
 
         JsonNode worker = awaitReporting(emperor, "web");
 
-        assertThat(worker.path("telemetry").path("classes.loaded").asLong()).isPositive();
+        assertThat(worker.path("telemetry").path("jvm.class.count").asLong()).isPositive();
     }
 
     @Test

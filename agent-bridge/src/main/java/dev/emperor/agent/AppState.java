@@ -131,7 +131,7 @@ final class AppState {
             boolean more;
             if (m instanceof EmperorAgent.Counter) {
                 EmperorAgent.Counter c = (EmperorAgent.Counter) m;
-                more = left.put(c.key, c.count());
+                more = left.put(c.key, Math.max(0, c.count())); // a counter is never negative on the wire
             } else if (m instanceof EmperorAgent.Timer) {
                 more = ((EmperorAgent.Timer) m).export(left);
             } else {

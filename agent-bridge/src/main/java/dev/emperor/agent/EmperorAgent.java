@@ -131,7 +131,8 @@ public final class EmperorAgent {
         private final LongAdder adder = new LongAdder();
 
         Counter(String name) {
-            this.key = new TelemetrySink.Key("app." + name);
+            // Sent as a counter (kind and all), so that Prometheus can rate() it.
+            this.key = new TelemetrySink.Key("app." + name, "", dev.emperor.agent.protocol.Metric.Kind.COUNTER);
         }
 
         public void inc() {

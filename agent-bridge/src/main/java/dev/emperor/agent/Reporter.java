@@ -236,7 +236,7 @@ final class Reporter implements Runnable {
         long pauseMs = jvm.collect(sink);
         state.export(sink, AppState.MAX_APP_ENTRIES);
         long cpu = jvm.currentThreadCpuNanos(); // last: the agent's own cost, this beat included
-        if (cpu >= 0) sink.put(JvmTelemetry.AGENT_CPU_NS, cpu);
+        if (cpu >= 0) sink.put(JvmTelemetry.AGENT_CPU_TIME, cpu / 1e9);
         return encoder.end(state.progressReported ? Math.max(0, state.progress.sum()) : -1, pauseMs);
     }
 

@@ -17,11 +17,21 @@ class JvmTelemetryTest {
         long pause = jvm.collect(TelemetrySink.of(out));
 
         assertThat(pause).isGreaterThanOrEqualTo(0);
-        assertThat(out).containsKeys("heap.used", "heap.committed", "nonheap.used", "nonheap.committed", "threads",
-                "threads.daemon", "threads.deadlocked", "cpu.process_ns", "uptime_ms", "classes.loaded");
-        assertThat(out.keySet()).filteredOn(k -> k.startsWith("gc.")).isNotEmpty()
-                .allMatch(k -> k.matches("gc\\.[A-Za-z0-9_.:-]+\\.(count|time_ms)"));
-        assertThat(out.values()).allMatch(v -> v instanceof Long);
+        assertThat(out).containsKeys("jvm.thread.count{jvm.thread.daemon=true}",
+                "jvm.thread.count{jvm.thread.daemon=false}", "jvm.thread.deadlocked", "jvm.cpu.time", "jvm.cpu.count",
+                "process.uptime", "jvm.class.loaded", "jvm.class.unloaded", "jvm.class.count");
+        assertThat(out.keySet()).as("OpenTelemetry's memory series, per pool")
+                .anyMatch(k -> k.startsWith("jvm.memory.used{jvm.memory.pool.name=") && k.endsWith(",jvm.memory.type=heap}"))
+                .anyMatch(k -> k.startsWith("jvm.memory.used{") && k.endsWith(",jvm.memory.type=non_heap}"))
+                .anyMatch(k -> k.startsWith("jvm.memory.committed{"));
+        long heap = out.entrySet().stream().filter(e -> e.getKey().startsWith("jvm.memory.used{")
+                && e.getKey().endsWith("jvm.memory.type=heap}")).mapToLong(e -> e.getValue().longValue()).sum();
+        assertThat(heap).isEqualTo(java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP).mapToLong(p -> p.getUsage().getUsed()).sum()
+                ).as("close to the heap in use").isPositive();
+        assertThat(out.keySet()).filteredOn(k -> k.startsWith("jvm.gc.")).isNotEmpty()
+                .allMatch(k -> k.matches("jvm\\.gc\\.(count|duration)\\{jvm\\.gc\\.name=.+}"));
+        assertThat(out.get("jvm.cpu.time")).as("seconds, a double").isInstanceOf(Double.class);
         assertThat(jvm.collect(TelemetrySink.of(new LinkedHashMap<>()))).as("pause since the previous call").isGreaterThanOrEqualTo(0);
         assertThat(jvm.currentThreadCpuNanos()).isPositive();
     }
@@ -53,7 +63,7 @@ class JvmTelemetryTest {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
                 Map<String, Number> out = new LinkedHashMap<>();
                 jvm.collect(TelemetrySink.of(out));
-                return out.get("threads.deadlocked").longValue() == 2;
+                return out.get("jvm.thread.deadlocked").longValue() == 2;
             });
         } finally {
             t1.interrupt();

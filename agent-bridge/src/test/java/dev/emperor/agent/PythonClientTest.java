@@ -104,10 +104,18 @@ class PythonClientTest {
             assertThat(second.seq()).isGreaterThan(first.seq());
             assertThat(second.progress()).hasValue(5);
             assertThat(second.gcPauseMs()).isPresent();
-            assertThat(second.telemetry()).containsKeys("memory.rss", "memory.max_rss", "threads", "threads.os", "fds",
-                    "gc.gen0.count", "gc.gen2.collected", "cpu.process_ns", "uptime_ms")
+            assertThat(second.telemetry()).containsKeys("process.memory.usage", "process.memory.virtual",
+                    "process.cpu.time", "process.thread.count", "process.open_file_descriptor.count", "process.uptime",
+                    "cpython.thread.count", "cpython.gc.collections{cpython.garbage_collector.generation=0}",
+                    "cpython.gc.collected_objects{cpython.garbage_collector.generation=2}")
                     .containsEntry("app.jobs", 2L).containsEntry("app.answer", 42L);
-            assertThat(second.telemetry().get("memory.rss").longValue()).isPositive();
+            assertThat(second.telemetry().get("process.memory.usage").longValue()).isPositive();
+            var described = (dev.emperor.agent.protocol.TelemetryMap) second.telemetry();
+            assertThat(described.metric("process.memory.usage").unit()).isEqualTo("By");
+            assertThat(described.metric("process.cpu.time").unit()).isEqualTo("s");
+            assertThat(described.metric("process.cpu.time").kind()).isEqualTo(dev.emperor.agent.protocol.Metric.Kind.COUNTER);
+            assertThat(described.metric("app.jobs").kind()).isEqualTo(dev.emperor.agent.protocol.Metric.Kind.COUNTER);
+            assertThat(described.metric("app.answer").kind()).isEqualTo(dev.emperor.agent.protocol.Metric.Kind.GAUGE);
 
             peer.close();
             FakeEmperor.Peer again = emperor.accept();

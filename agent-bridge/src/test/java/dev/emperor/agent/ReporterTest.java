@@ -69,11 +69,17 @@ class ReporterTest {
         assertThat(elapsedMs).as("3 beats at 100 ms, the first at once").isBetween(150L, 5_000L);
         assertThat(first.gcPauseMs()).isPresent();
         assertThat(first.progress()).as("no progress until the app reports some").isEmpty();
-        assertThat(first.telemetry()).containsKeys("heap.used", "heap.committed", "nonheap.used", "nonheap.committed",
-                "threads", "threads.daemon", "threads.deadlocked", "cpu.process_ns", "uptime_ms", "classes.loaded", "agent.cpu_ns");
-        assertThat(first.telemetry().keySet()).anyMatch(k -> k.startsWith("gc.") && k.endsWith(".count"))
-                .anyMatch(k -> k.startsWith("gc.") && k.endsWith(".time_ms"));
-        assertThat(first.telemetry().get("threads.deadlocked")).isEqualTo(0L);
+        assertThat(first.telemetry()).containsKeys("jvm.thread.count{jvm.thread.daemon=true}", "jvm.thread.deadlocked",
+                "jvm.cpu.time", "process.uptime", "jvm.class.loaded", "agent.cpu.time");
+        assertThat(first.telemetry().keySet()).anyMatch(k -> k.startsWith("jvm.memory.used{"))
+                .anyMatch(k -> k.startsWith("jvm.gc.count{")).anyMatch(k -> k.startsWith("jvm.gc.duration{"));
+        assertThat(first.telemetry().get("jvm.thread.deadlocked")).isEqualTo(0L);
+        var t = (dev.emperor.agent.protocol.TelemetryMap) first.telemetry();
+        assertThat(t.metric("jvm.cpu.time").unit()).isEqualTo("s");
+        assertThat(t.metric("jvm.cpu.time").kind()).isEqualTo(dev.emperor.agent.protocol.Metric.Kind.COUNTER);
+        assertThat(t.metrics()).filteredOn(m -> m.name().equals("jvm.memory.used"))
+                .allMatch(m -> m.unit().equals("By") && m.kind() == dev.emperor.agent.protocol.Metric.Kind.GAUGE
+                        && m.attributes().keySet().equals(java.util.Set.of("jvm.memory.type", "jvm.memory.pool.name")));
     }
 
     @Test

@@ -158,12 +158,11 @@ final class RunCommand implements Callable<Integer> {
                 return "the logs of running workers are reopened at their next line\n";
             }
             if (request.equals("status")) {
-                return StatusAnswer.text(StatusAnswer.withRss(StatsDocument.json(
-                        emperor.snapshot().get(10, TimeUnit.SECONDS), metrics), dev.emperor.daemon.ProcessMemory::residentBytes));
+                return StatusAnswer.text(StatsDocument.json(emperor.snapshot().get(10, TimeUnit.SECONDS), metrics));
             }
             if (request.startsWith("status ")) {
                 return StatusAnswer.oneVassal(StatsDocument.json(emperor.snapshot().get(10, TimeUnit.SECONDS), metrics),
-                        request.substring(7).strip(), dev.emperor.daemon.ProcessMemory::residentBytes);
+                        request.substring(7).strip());
             }
             if (request.startsWith("restart ")) {
                 var reply = new java.util.concurrent.CompletableFuture<String>();

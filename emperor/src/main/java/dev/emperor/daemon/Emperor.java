@@ -280,7 +280,6 @@ public final class Emperor {
         String name = vassal.name();
         host.forget(name);
         gate.forget(name);
-        metrics.forget(name);
         touchReload.forget(name);
         sweepLeftovers(name);
         if (shuttingDown) {

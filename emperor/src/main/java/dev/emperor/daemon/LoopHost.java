@@ -78,7 +78,7 @@ final class LoopHost implements VassalHost {
 
     @Override
     public void telemetry(Vassal vassal, int workerId, Map<String, Number> telemetry) {
-        if (current.test(vassal)) metrics.telemetry(vassal.name(), workerId, telemetry);
+        // nothing: the telemetry stays in the worker's status, and /metrics renders it from snapshots
     }
 
     @Override
@@ -135,7 +135,6 @@ final class LoopHost implements VassalHost {
     @Override
     public void changed(Vassal vassal) {
         if (!current.test(vassal)) return;
-        metrics.changed(vassal.status());
         if (vassal.state() == VassalState.STOPPED) loop.post(new EmperorEvent.VassalStopped(vassal));
     }
 

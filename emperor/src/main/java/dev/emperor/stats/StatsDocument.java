@@ -2,21 +2,25 @@ package dev.emperor.stats;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Timer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.emperor.agent.protocol.Metric;
+import dev.emperor.agent.protocol.TelemetryMap;
 import dev.emperor.daemon.EmperorSnapshot;
-import dev.emperor.vassal.VassalState;
+import dev.emperor.daemon.ProcUsage;
 import dev.emperor.vassal.VassalStatus;
 import dev.emperor.vassal.WorkerStatus;
-import java.util.EnumMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.TreeMap;
+import java.util.function.LongFunction;
 
-/** Renders a snapshot and the metric registry as /stats JSON and /metrics Prometheus text. */
+/**
+ * Renders a snapshot and the metric registry as /stats JSON (/metrics is
+ * {@link MetricsExposition}). Each live worker's resident memory and CPU time are read from
+ * /proc while rendering (one read per worker), not on the event loop.
+ */
 public final class StatsDocument {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -25,6 +29,11 @@ public final class StatsDocument {
     }
 
     public static ObjectNode json(EmperorSnapshot s, MetricRegistry metrics) {
+        return json(s, metrics, ProcUsage::read);
+    }
+
+    /** {@code proc} reads a live worker's usage (null when it is gone). */
+    public static ObjectNode json(EmperorSnapshot s, MetricRegistry metrics, LongFunction<ProcUsage> proc) {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode emperor = root.putObject("emperor");
         emperor.put("pid", s.pid());
@@ -57,6 +66,8 @@ public final class StatsDocument {
             o.put("config", v.config().toString());
             o.put("state", v.state().label());
             o.put("restarts", v.restarts());
+            o.put("start_failures", v.startFailures());
+            o.put("config_error", v.configError());
             o.put("error", v.error());
             o.put("last_exit", v.lastExit());
             ObjectNode log = o.putObject("log");
@@ -75,11 +86,10 @@ public final class StatsDocument {
                 wo.put("health", w.health());
                 wo.put("agent_pid", w.agentPid());
                 wo.put("diagnosis", w.diagnosis());
-                ObjectNode telemetry = wo.putObject("telemetry");
-                new java.util.TreeMap<>(w.telemetry()).forEach((k, val) -> {
-                    if (val instanceof Double || val instanceof Float) telemetry.put(k, val.doubleValue());
-                    else telemetry.put(k, val.longValue());
-                });
+                ProcUsage usage = w.pid() == null ? null : proc.apply(w.pid());
+                wo.put("rss_bytes", usage == null ? null : usage.rssBytes());
+                wo.put("cpu_seconds", usage == null ? null : usage.cpuSeconds());
+                telemetry(wo, w.telemetry());
                 wo.put("restarts", w.restarts());
                 wo.put("last_exit", w.lastExit());
                 if (w.lastRestart() == null) {
@@ -115,112 +125,34 @@ public final class StatsDocument {
         }
     }
 
-    /** Prometheus text exposition format 0.0.4. */
-    public static String prometheus(EmperorSnapshot s, MetricRegistry metrics) {
-        StringBuilder sb = new StringBuilder(4096);
-        sb.append("# HELP emperor_uptime_seconds Seconds since the emperor started.\n");
-        sb.append("# TYPE emperor_uptime_seconds gauge\n");
-        sb.append("emperor_uptime_seconds ").append(s.uptimeMs() / 1000.0).append('\n');
-        family(sb, "emperor_fds_in_use", "gauge", "File descriptors the emperor holds (counted at the last scan,"
-                + " plus what was admitted since).");
-        sb.append("emperor_fds_in_use ").append(s.fdsInUse()).append('\n');
-        family(sb, "emperor_fd_limit", "gauge", "The emperor's soft RLIMIT_NOFILE.");
-        sb.append("emperor_fd_limit ").append(s.fdLimit()).append('\n');
-        family(sb, "emperor_internal_errors_total", "counter", "Event handlers that threw (bugs) since start.");
-        sb.append("emperor_internal_errors_total ").append(s.internalErrors()).append('\n');
-        family(sb, "emperor_directory_listable", "gauge", "1 when the vassal directory could be listed at the"
-                + " last scan, else 0 (its vassals are kept as they are and it is retried).");
-        for (var d : s.directories()) {
-            sb.append("emperor_directory_listable{path=\"").append(escape(d.path().toString())).append("\"} ")
-                    .append(d.listable() ? 1 : 0).append('\n');
-        }
-        family(sb, "emperor_directory_list_failures", "gauge", "Listing attempts of the vassal directory failed"
-                + " in a row (0 while listable).");
-        for (var d : s.directories()) {
-            sb.append("emperor_directory_list_failures{path=\"").append(escape(d.path().toString())).append("\"} ")
-                    .append(d.failures()).append('\n');
-        }
-        Map<VassalState, Integer> byState = new EnumMap<>(VassalState.class);
-        for (VassalState st : VassalState.values()) byState.put(st, 0);
-        for (VassalStatus v : s.vassals()) byState.merge(v.state(), 1, Integer::sum);
-        sb.append("# HELP emperor_vassals Vassals by state.\n# TYPE emperor_vassals gauge\n");
-        byState.forEach((st, n) -> sb.append("emperor_vassals{state=\"").append(st.label()).append("\"} ")
-                .append(n).append('\n'));
-        sb.append("# HELP emperor_vassal_restarts_total Unplanned worker restarts per vassal.\n");
-        sb.append("# TYPE emperor_vassal_restarts_total counter\n");
-        for (VassalStatus v : s.vassals()) {
-            sb.append("emperor_vassal_restarts_total{vassal=\"").append(escape(v.name())).append("\"} ")
-                    .append(v.restarts()).append('\n');
-        }
-        sb.append("# HELP emperor_vassal_log_dropped_lines_total Output lines lost because the log could not keep up.\n");
-        sb.append("# TYPE emperor_vassal_log_dropped_lines_total counter\n");
-        for (VassalStatus v : s.vassals()) {
-            sb.append("emperor_vassal_log_dropped_lines_total{vassal=\"").append(escape(v.name())).append("\"} ")
-                    .append(v.logDropped()).append('\n');
-        }
-        sb.append("# HELP emperor_vassal_workers Live worker processes per vassal.\n");
-        sb.append("# TYPE emperor_vassal_workers gauge\n");
-        for (VassalStatus v : s.vassals()) {
-            long live = v.workers().stream().filter(w -> w.pid() != null).count();
-            sb.append("emperor_vassal_workers{vassal=\"").append(escape(v.name())).append("\"} ").append(live)
-                    .append('\n');
-        }
-        sb.append("# HELP emperor_worker_heartbeat_age_seconds Seconds since each worker's last heartbeat.\n");
-        sb.append("# TYPE emperor_worker_heartbeat_age_seconds gauge\n");
-        for (VassalStatus v : s.vassals()) {
-            for (WorkerStatus w : v.workers()) {
-                if (w.heartbeatAgeMs() == null) continue;
-                sb.append("emperor_worker_heartbeat_age_seconds{vassal=\"").append(escape(v.name()))
-                        .append("\",worker=\"").append(w.id()).append("\"} ").append(w.heartbeatAgeMs() / 1000.0)
-                        .append('\n');
+    /**
+     * {@code telemetry} (series key to value), {@code telemetry_units} (metric name to unit and
+     * kind) and {@code heap_bytes} (the JVM heap in use, or null): the shape docs/protocol.md
+     * gives for /stats.
+     */
+    private static void telemetry(ObjectNode wo, Map<String, Number> values) {
+        Long heap = null;
+        ObjectNode telemetry = JSON.createObjectNode();
+        ObjectNode units = JSON.createObjectNode();
+        TelemetryMap t = values instanceof TelemetryMap tm ? tm : null;
+        for (Map.Entry<String, Number> e : new TreeMap<>(values).entrySet()) {
+            Number val = e.getValue();
+            if (val instanceof Double || val instanceof Float) telemetry.put(e.getKey(), val.doubleValue());
+            else telemetry.put(e.getKey(), val.longValue());
+            Metric m = t != null ? t.metric(e.getKey()) : null;
+            String name = m != null ? m.name() : e.getKey();
+            if (!units.has(name)) {
+                ObjectNode u = units.putObject(name);
+                u.put("unit", m != null ? m.unit() : "");
+                u.put("kind", m != null ? m.kind().wireName() : Metric.Kind.GAUGE.wireName());
+            }
+            if (m != null && m.name().equals("jvm.memory.used") && "heap".equals(m.attributes().get("jvm.memory.type"))) {
+                heap = (heap == null ? 0 : heap) + val.longValue();
             }
         }
-        sb.append("# HELP emperor_worker_telemetry What each worker's agent reported last.\n");
-        sb.append("# TYPE emperor_worker_telemetry gauge\n");
-        for (var g : metrics.getGauges((n, m) -> n.startsWith("vassal.") && n.contains(".worker.")).entrySet()) {
-            // vassal.NAME.worker.ID.KEY; vassal names contain no dots? they may: split from the marker
-            String n = g.getKey();
-            int at = n.indexOf(".worker.");
-            String vassal = n.substring("vassal.".length(), at);
-            String rest = n.substring(at + ".worker.".length());
-            int dot = rest.indexOf('.');
-            if (dot < 0) continue;
-            Object value = g.getValue().getValue(); // null when the key vanished from the last beat
-            if (!(value instanceof Number num)) continue;
-            sb.append("emperor_worker_telemetry{vassal=\"").append(escape(vassal)).append("\",worker=\"")
-                    .append(rest, 0, dot).append("\",key=\"").append(escape(rest.substring(dot + 1))).append("\"} ")
-                    .append(num).append('\n');
-        }
-        for (Map.Entry<String, Counter> c : metrics.getCounters((n, m) -> n.startsWith("emperor.")).entrySet()) {
-            String name = promName(c.getKey()) + "_total";
-            sb.append("# TYPE ").append(name).append(" counter\n");
-            sb.append(name).append(' ').append(c.getValue().getCount()).append('\n');
-        }
-        for (Map.Entry<String, Timer> t : metrics.getTimers((n, m) -> n.startsWith("emperor.")).entrySet()) {
-            String name = promName(t.getKey()) + "_seconds";
-            var snap = t.getValue().getSnapshot();
-            sb.append("# TYPE ").append(name).append(" summary\n");
-            sb.append(name).append("{quantile=\"0.5\"} ").append(nanosToSeconds(snap.getMedian())).append('\n');
-            sb.append(name).append("{quantile=\"0.99\"} ").append(nanosToSeconds(snap.get99thPercentile())).append('\n');
-            sb.append(name).append("_count ").append(t.getValue().getCount()).append('\n');
-        }
-        return sb.toString();
-    }
-
-    private static void family(StringBuilder sb, String name, String type, String help) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    private static String promName(String dropwizardName) {
-        return dropwizardName.replaceAll("[^a-zA-Z0-9_]", "_").toLowerCase(Locale.ROOT);
-    }
-
-    private static double nanosToSeconds(double nanos) {
-        return nanos / TimeUnit.SECONDS.toNanos(1);
-    }
-
-    private static String escape(String label) {
-        return label.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+        if (heap == null && values.get("heap.used") != null) heap = values.get("heap.used").longValue(); // an older agent
+        wo.put("heap_bytes", heap);
+        wo.set("telemetry", telemetry);
+        wo.set("telemetry_units", units);
     }
 }

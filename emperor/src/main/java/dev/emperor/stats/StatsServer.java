@@ -41,6 +41,7 @@ public final class StatsServer implements AutoCloseable {
     private final Supplier<CompletableFuture<EmperorSnapshot>> snapshots;
     private final MetricRegistry metrics;
     private final InternalErrors errors;
+    private final MetricsExposition exposition = new MetricsExposition();
 
     public StatsServer(InetSocketAddress address, Supplier<CompletableFuture<EmperorSnapshot>> snapshots,
                        MetricRegistry metrics) throws IOException {
@@ -111,10 +112,29 @@ public final class StatsServer implements AutoCloseable {
         }
         switch (path) {
             case "/stats", "/stats/" -> sendJson(exchange, snapshot);
-            case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4",
-                    StatsDocument.prometheus(snapshot, metrics));
+            case "/metrics" -> sendMetrics(exchange, snapshot);
             case "/" -> send(exchange, 200, "text/html; charset=utf-8", Dashboard.html(snapshot));
             default -> send(exchange, 404, "text/plain", "not found; try /stats, /metrics or /\n");
+        }
+    }
+
+    /**
+     * /metrics through the Prometheus client's writers: OpenMetrics when the Accept header asks
+     * for it, else text 0.0.4. Streamed (chunked) like /stats: its size grows with the workers.
+     */
+    private void sendMetrics(HttpExchange exchange, EmperorSnapshot snapshot) throws IOException {
+        String accept = exchange.getRequestHeaders().getFirst("Accept");
+        var writer = exposition.writer(accept);
+        var families = exposition.snapshots(snapshot, metrics);
+        exchange.getResponseHeaders().set("Content-Type", writer.getContentType());
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(200, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(200, 0);
+        try (OutputStream out = new java.io.BufferedOutputStream(exchange.getResponseBody(), 16 << 10)) {
+            writer.write(out, families);
         }
     }
 

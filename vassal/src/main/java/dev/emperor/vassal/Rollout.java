@@ -126,6 +126,7 @@ final class Rollout {
     /** A fast failure of the whole vassal ({@code what}): back off before starting again, or give up. */
     private void fastFailure(String what) {
         vassalFailures++;
+        pool.countStartFailure();
         if (giveUpIfTooMany(vassalFailures, what)) return;
         restartDelay = defaults.get().throttle().delay(vassalFailures);
         scheduleRetry(what);

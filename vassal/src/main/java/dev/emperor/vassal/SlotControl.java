@@ -33,6 +33,8 @@ final class SlotControl {
 
     /** Numbers the vassal's timers; a timer whose generation is no longer current is stale. */
     private long generation;
+    /** Workers that could not be started or died before they were ready, since the vassal appeared. */
+    private int startFailures;
     /** The log the newest process writes to (null before the first spawn). */
     private LogTarget log;
 
@@ -78,6 +80,15 @@ final class SlotControl {
         }
     }
 
+    int startFailures() {
+        return startFailures;
+    }
+
+    /** A start of the whole vassal failed (its preload). */
+    void countStartFailure() {
+        startFailures++;
+    }
+
     /** Starts a process in {@code w}; for a worker, arms what tells when it is ready. */
     void launch(WorkerSlot w, VassalSettings s) throws LaunchException {
         log = launcher.logFor(s);
@@ -96,6 +107,7 @@ final class SlotControl {
     /** Puts a slot in backoff; returns true if the vassal gave up instead. */
     boolean backoff(WorkerSlot w, String why) {
         w.fastFailures++;
+        startFailures++;
         if (limit.giveUpIfTooMany(w.fastFailures, w.label() + " " + why)) return true;
         Duration delay = defaults.get().throttle().delay(w.fastFailures);
         w.state = WorkerState.BACKOFF;

@@ -333,6 +333,8 @@ public final class Vassal {
         if (w == null) return;
         switch (state) {
             case STARTING, RUNNING, BACKOFF -> {
+                // A retry after a start that failed (a missing program) is a restart like any other.
+                if (w.launchError != null) pool.countRestart(w);
                 if (control.spawn(w, rollout.settings())) return; // gave up
                 moveTo(pool.activeState(), w.label() + " retried");
             }
@@ -423,6 +425,6 @@ public final class Vassal {
 
     public VassalStatus status() {
         List<String> problems = Stream.of(fileError, rollout.failure()).filter(Objects::nonNull).toList();
-        return pool.status(name, configFile, state, problems);
+        return pool.status(name, configFile, state, problems, state == INVALID || fileError != null);
     }
 }

@@ -57,11 +57,11 @@ final class WorkerHealth {
         telemetry = e.telemetry();
         if (e.agentPid() > 0) agentPid = e.agentPid();
         lastGcPauseMs = e.gcPauseMs();
-        Number cpu = e.telemetry().get("cpu.process_ns");
-        if (cpu != null) {
+        long cpuNs = cpuNanos(e.telemetry());
+        if (cpuNs >= 0) {
             long intervalMs = Math.max(1, interval.toMillis());
-            busy = lastCpuNs >= 0 && (cpu.longValue() - lastCpuNs) / 1_000_000 > intervalMs / 2;
-            lastCpuNs = cpu.longValue();
+            busy = lastCpuNs >= 0 && (cpuNs - lastCpuNs) / 1_000_000 > intervalMs / 2;
+            lastCpuNs = cpuNs;
         }
         for (var t : e.telemetry().entrySet()) {
             if (t.getKey().endsWith("in_flight") && t.getValue().longValue() > 0) busy = true;
@@ -73,11 +73,24 @@ final class WorkerHealth {
     }
 
     /**
+     * The process CPU time an agent reported, in ns, or -1: OpenTelemetry's {@code jvm.cpu.time}
+     * or {@code process.cpu.time} (seconds), or an older agent's {@code cpu.process_ns}.
+     */
+    static long cpuNanos(Map<String, Number> telemetry) {
+        Number seconds = telemetry.get("jvm.cpu.time");
+        if (seconds == null) seconds = telemetry.get("process.cpu.time");
+        if (seconds != null) return (long) (seconds.doubleValue() * 1e9);
+        Number ns = telemetry.get("cpu.process_ns");
+        return ns == null ? -1 : ns.longValue();
+    }
+
+    /**
      * Counts the latest beat's deadlocked threads; returns their number exactly when they have
      * now been reported {@link #DEADLOCK_BEATS} beats in a row (once per episode), else 0.
      */
     long newlyDeadlocked() {
-        Number deadlocked = telemetry.get("threads.deadlocked");
+        Number deadlocked = telemetry.get("jvm.thread.deadlocked");
+        if (deadlocked == null) deadlocked = telemetry.get("threads.deadlocked"); // an older agent
         if (deadlocked == null || deadlocked.longValue() <= 0) {
             deadlockBeats = 0;
             return 0;

@@ -114,6 +114,11 @@ final class WorkerPool {
         w.restarts++;
     }
 
+    /** A start of the whole vassal failed (its preload could not start or failed). */
+    void countStartFailure() {
+        control.countStartFailure();
+    }
+
     /** One unplanned restart of the whole vassal (its preload failed). */
     void countRestart() {
         restarts++;
@@ -230,7 +235,7 @@ final class WorkerPool {
      * The vassal as /stats shows it; {@code problems} are the vassal's own (file, failure),
      * to which the slots' launch errors are added.
      */
-    VassalStatus status(String name, Path config, VassalState state, List<String> problems) {
+    VassalStatus status(String name, Path config, VassalState state, List<String> problems, boolean configError) {
         List<String> parts = new ArrayList<>(problems);
         if (preload.launchError != null) parts.add(preload.launchError);
         List<WorkerStatus> ws = new ArrayList<>(workers.length);
@@ -244,6 +249,7 @@ final class WorkerPool {
         // log-journal: no file to show while the journal takes the output; its losses count with the file's
         long dropped = log == null ? 0 : log.droppedLines() + (log.journal() == null ? 0 : log.journal().droppedLines());
         return new VassalStatus(name, config, state, restarts, error, lastExit, ws,
-                log == null || !log.writesFile() ? null : log.file(), dropped, log == null ? null : log.error());
+                log == null || !log.writesFile() ? null : log.file(), dropped, log == null ? null : log.error(),
+                control.startFailures(), configError);
     }
 }

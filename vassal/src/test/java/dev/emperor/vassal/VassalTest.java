@@ -738,6 +738,38 @@ class VassalTest {
     }
 
     @Test
+    void aMissingProgramCountsAsFailedStartsAndItsRetriesAsRestarts() {
+        host.failures.add("program 'nope' not found on PATH (/usr/bin:/bin)");
+        host.failures.add("program 'nope' not found on PATH (/usr/bin:/bin)");
+
+        load(settings("command=nope"));
+        assertThat(vassal.status().startFailures()).isEqualTo(1);
+        assertThat(vassal.status().restarts()).as("nothing was restarted yet").isZero();
+
+        backoffTimer(1).fire(); // fails again
+        assertThat(vassal.status().startFailures()).isEqualTo(2);
+        assertThat(vassal.status().restarts()).as("the retry is a restart").isEqualTo(1);
+
+        backoffTimer(1).fire(); // the program exists now
+        ready(1);
+        assertThat(vassal.status().startFailures()).isEqualTo(2);
+        assertThat(vassal.status().restarts()).isEqualTo(2);
+        assertThat(vassal.status().configError()).isFalse();
+    }
+
+    @Test
+    void aBrokenFileUnderARunningVassalIsAConfigError() {
+        load(settings("processes=1"));
+        ready(1);
+        assertThat(vassal.status().configError()).isFalse();
+
+        vassal.handle(new ConfigInvalid("line 3: no '=' in 'oops'"));
+
+        assertThat(vassal.state()).isEqualTo(VassalState.RUNNING);
+        assertThat(vassal.status().configError()).isTrue();
+    }
+
+    @Test
     void oneWorkerFailingToLaunchDoesNotHoldBackTheOthers() {
         host.failures.add("cannot create the log folder");
         load(settings("processes=3"));

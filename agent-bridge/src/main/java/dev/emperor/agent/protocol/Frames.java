@@ -38,15 +38,27 @@ public final class Frames {
             w.field("seq", h.seq()).field("uptime_ms", h.uptimeMs());
             if (h.progress().isPresent()) w.field("progress", h.progress().getAsLong());
             if (h.gcPauseMs().isPresent()) w.field("gc_pause_ms", h.gcPauseMs().getAsLong());
-            if (!h.telemetry().isEmpty()) {
+            TelemetryMap t = (TelemetryMap) h.telemetry();
+            boolean anyFlat = false, anyDescribed = false;
+            for (String key : t.keySet()) {
+                if (t.isFlat(key)) anyFlat = true;
+                else anyDescribed = true;
+            }
+            if (anyFlat) {
                 w.key("telemetry").beginObject();
-                for (Map.Entry<String, Number> e : h.telemetry().entrySet()) {
+                for (Map.Entry<String, Number> e : t.entrySet()) {
+                    if (!t.isFlat(e.getKey())) continue;
                     w.key(e.getKey());
-                    Number n = e.getValue();
-                    if (n instanceof Long) w.number(n.longValue());
-                    else w.number(n.doubleValue());
+                    number(w, e.getValue());
                 }
                 w.endObject();
+            }
+            if (anyDescribed) {
+                w.key("metrics").beginArray();
+                for (String key : t.keySet()) {
+                    if (!t.isFlat(key)) metric(w, t.metric(key));
+                }
+                w.endArray();
             }
         } else if (message instanceof Message.Hello) {
             Message.Hello h = (Message.Hello) message;
@@ -71,6 +83,25 @@ public final class Frames {
             throw new IllegalArgumentException(message.type() + " line would be " + line.length + " bytes, more than " + MAX_LINE_BYTES);
         }
         return line;
+    }
+
+    private static void metric(JsonWriter w, Metric m) {
+        w.element().beginObject().field("name", m.name());
+        if (!m.unit().isEmpty()) w.field("unit", m.unit());
+        w.field("kind", m.kind().wireName());
+        if (!m.attributes().isEmpty()) {
+            w.key("attributes").beginObject();
+            m.attributes().forEach(w::field);
+            w.endObject();
+        }
+        w.key("value");
+        number(w, m.value());
+        w.endObject();
+    }
+
+    private static void number(JsonWriter w, Number n) {
+        if (n instanceof Long) w.number(n.longValue());
+        else w.number(n.doubleValue());
     }
 
     /**

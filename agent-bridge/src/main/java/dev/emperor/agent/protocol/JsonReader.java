@@ -101,6 +101,34 @@ final class JsonReader {
         throw error(c < 0 ? "unterminated object" : "expected ',' or '}' but found " + describe((byte) c));
     }
 
+    /** Consumes '['; returns true when the array has a first element (positioned at it). */
+    boolean beginArray() throws ProtocolException {
+        if (peek() != '[') throw error("expected an array");
+        enter();
+        pos++;
+        if (peek() == ']') {
+            pos++;
+            depth--;
+            return false;
+        }
+        return true;
+    }
+
+    /** After an element: true if another follows, false when ']' closed the array. */
+    boolean nextElement() throws ProtocolException {
+        int c = peek();
+        if (c == ',') {
+            pos++;
+            return true;
+        }
+        if (c == ']') {
+            pos++;
+            depth--;
+            return false;
+        }
+        throw error(c < 0 ? "unterminated array" : "expected ',' or ']'");
+    }
+
     /** Reads a field name and the ':' after it. */
     String readKey() throws ProtocolException {
         if (peek() != '"') throw error("expected a field name");

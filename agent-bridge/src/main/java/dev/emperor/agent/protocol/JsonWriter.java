@@ -56,6 +56,25 @@ final class JsonWriter {
         return this;
     }
 
+    /** Starts an array as the value of the key just written; its elements are objects ({@link #beginObject}). */
+    JsonWriter beginArray() {
+        put('[');
+        first = true;
+        return this;
+    }
+
+    /** Before each element of an array: the comma between elements. */
+    JsonWriter element() {
+        if (!first) put(',');
+        return this;
+    }
+
+    JsonWriter endArray() {
+        put(']');
+        first = false;
+        return this;
+    }
+
     JsonWriter endObject() {
         put('}');
         first = false;

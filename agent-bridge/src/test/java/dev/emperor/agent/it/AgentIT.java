@@ -71,10 +71,11 @@ class AgentIT {
             assertThat(later.seq()).isEqualTo(first.seq() + 3);
             assertThat(later.progress()).hasValue(3);
             assertThat(later.gcPauseMs()).isPresent();
-            assertThat(later.telemetry()).containsKeys("heap.used", "heap.committed", "nonheap.used", "nonheap.committed",
-                    "threads", "threads.daemon", "cpu.process_ns", "uptime_ms", "classes.loaded", "agent.cpu_ns")
-                    .containsEntry("threads.deadlocked", 0L).containsEntry("app.served", 3L);
-            assertThat(later.telemetry().keySet()).anyMatch(k -> k.matches("gc\\..+\\.count"));
+            assertThat(later.telemetry()).containsKeys("jvm.thread.count{jvm.thread.daemon=false}", "jvm.cpu.time",
+                    "process.uptime", "jvm.class.loaded", "agent.cpu.time")
+                    .containsEntry("jvm.thread.deadlocked", 0L).containsEntry("app.served", 3L);
+            assertThat(later.telemetry().keySet()).anyMatch(k -> k.startsWith("jvm.memory.used{"))
+                    .anyMatch(k -> k.startsWith("jvm.gc.count{jvm.gc.name="));
             assertThat(children.output(app)).contains("agent-threads=1 daemon=true");
 
             peer.close(); // the emperor drops the connection: the agent comes back
@@ -100,7 +101,7 @@ class AgentIT {
             long deadline = System.nanoTime() + FakeEmperor.PATIENCE.toNanos();
             long deadlocked = 0;
             while (deadlocked == 0 && System.nanoTime() < deadline) {
-                deadlocked = peer.await(Message.Heartbeat.class).telemetry().get("threads.deadlocked").longValue();
+                deadlocked = peer.await(Message.Heartbeat.class).telemetry().get("jvm.thread.deadlocked").longValue();
             }
             assertThat(deadlocked).isEqualTo(2);
         } catch (AssertionError e) {
@@ -148,8 +149,8 @@ class AgentIT {
         Message.Heartbeat from = peer.await(Message.Heartbeat.class);
         Message.Heartbeat to = from;
         for (int i = 0; i < 100; i++) to = peer.await(Message.Heartbeat.class);
-        // agent.cpu_ns is the agent thread's own CPU time: everything it did between the beats.
-        double perBeatUs = (to.telemetry().get("agent.cpu_ns").longValue() - from.telemetry().get("agent.cpu_ns").longValue())
+        // agent.cpu.time is the agent thread's own CPU time (s): everything it did between the beats.
+        double perBeatUs = (to.telemetry().get("agent.cpu.time").doubleValue() - from.telemetry().get("agent.cpu.time").doubleValue()) * 1e9
                 / 1e3 / (to.seq() - from.seq());
         System.out.printf("agent CPU per heartbeat (agent thread, after warm-up): %.1f us%n", perBeatUs);
         assertThat(perBeatUs).isLessThan(1_000);
