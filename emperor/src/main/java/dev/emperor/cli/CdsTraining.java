@@ -58,7 +58,8 @@ final class CdsTraining {
             String runDir = "--run-dir=" + dir;
             for (List<String> args : List.of(List.of("status", runDir), List.of("status", "app", runDir),
                     List.of("status", "--json", runDir), List.of("reload", "app", runDir),
-                    List.of("restart", "app", runDir), List.of("status", "--run-dir=" + dir.resolve("none")),
+                    List.of("restart", "app", runDir), List.of("stop", "app", runDir),
+                    List.of("start", "app", runDir), List.of("status", "--run-dir=" + dir.resolve("none")),
                     List.of("--version"))) {
                 String[] argv = args.toArray(String[]::new);
                 EmperorCommand.commandLine(argv).execute(argv);

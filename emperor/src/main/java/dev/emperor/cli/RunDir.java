@@ -1,6 +1,5 @@
 package dev.emperor.cli;
 
-import dev.emperor.vassal.process.Posix;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -69,7 +68,7 @@ final class RunDir implements AutoCloseable {
     }
 
     static long uid() {
-        return Integer.toUnsignedLong(Posix.effectiveUid());
+        return ProcessIds.effectiveUid(); // from /proc: a client call loads no JNA
     }
 
     /** Creates or checks, then locks {@code path}; fails if it is not safe or another emperor holds it. */
