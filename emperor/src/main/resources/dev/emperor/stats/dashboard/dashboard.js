@@ -108,9 +108,10 @@
   }
 
   function problem(v) {
-    if (has(v.error)) return el('span', { class: 'text-bad', 'data-field': 'error' }, v.error);
-    if (has(v.config_error)) {
-      return el('span', { class: 'text-bad', 'data-field': 'error' }, 'file broken, last good config runs: ' + v.config_error);
+    if (has(v.error)) {
+      // config_error (true/false, newer emperors): the file is broken while the last good config may still run
+      const prefix = v.config_error === true && v.state !== 'invalid' ? 'file broken, last good config runs: ' : '';
+      return el('span', { class: 'text-bad', 'data-field': 'error' }, prefix + v.error);
     }
     if (has(v.last_exit)) {
       return el('span', { class: routineExit(v.last_exit) ? 'text-neutral' : 'text-bad', 'data-field': 'last-exit' },
@@ -124,7 +125,7 @@
     const kv = el('dl', { class: 'kv' });
     const add = (k, val) => { if (has(val) && val !== '') kv.append(el('dt', {}, k), el('dd', {}, val)); };
     add('file', v.config);
-    add('config error', v.config_error);
+    add('config error', v.config_error === true ? 'yes: the file is broken (see the error); what runs is its last good version' : null);
     add('failed starts', v.start_failures);
     add('log', v.log && v.log.file);
     add('log lines dropped', v.log && v.log.dropped_lines);
@@ -132,7 +133,7 @@
     cell.append(kv);
     if (actionsOn) cell.append(actionButtons(v.name));
     const table = el('table', { class: 'workers' }, el('tr', {},
-      ...['worker', 'pid', 'state', 'uptime', 'health', 'heartbeat age', 'RSS', 'CPU', 'restarts', 'last exit']
+      ...['worker', 'pid', 'state', 'uptime', 'health', 'heartbeat age', 'RSS', 'heap', 'CPU', 'restarts', 'last exit']
         .map((h) => el('th', {}, h))));
     for (const w of v.workers || []) {
       table.append(el('tr', { 'data-worker': w.id },
@@ -143,6 +144,7 @@
         el('td', {}, has(w.health) ? w.health : dash),
         el('td', {}, has(w.heartbeat_age_ms) ? duration(w.heartbeat_age_ms) : dash),
         el('td', { class: 'num' }, bytes(w.rss_bytes)),
+        el('td', { class: 'num' }, bytes(w.heap_bytes)),
         el('td', { class: 'num' }, seconds(w.cpu_seconds)),
         el('td', { class: 'num' }, w.restarts),
         el('td', { class: has(w.last_exit) && !routineExit(w.last_exit) ? 'text-bad' : 'text-neutral' },
@@ -158,18 +160,20 @@
       }
       const tel = w.telemetry || {};
       const keys = Object.keys(tel).sort();
-      if (keys.length) put('telemetry', keys.map((k) => k + ' = ' + telemetryValue(tel[k])).join('\n'));
+      if (keys.length) put('telemetry', keys.map((k) => k + ' = ' + telemetryValue(tel[k], w.telemetry_units, k)).join('\n'));
       if (d.childElementCount) cell.append(el('h4', {}, 'worker ' + w.id), d);
     }
     cell.append(privateView(v));
     return el('tr', { class: 'detail', 'data-detail': v.name }, cell);
   }
 
-  // A telemetry value is a number, or (with units and kinds) an object holding one.
-  function telemetryValue(t) {
-    if (t === null || typeof t !== 'object') return String(t);
-    const value = has(t.value) ? t.value : JSON.stringify(t);
-    return value + (t.unit ? ' ' + t.unit : '') + (t.kind ? ' (' + t.kind + ')' : '');
+  // A telemetry series key is an OpenTelemetry name, maybe with {attributes}; its unit and kind
+  // are in telemetry_units under the bare name (newer emperors), in UCUM ("By", "s", "{thread}").
+  function telemetryValue(value, units, key) {
+    const meta = units && units[key.split('{')[0]];
+    if (meta && meta.unit === 'By' && typeof value === 'number') return bytes(value) + (meta.kind ? ' (' + meta.kind + ')' : '');
+    const unit = meta && meta.unit ? ' ' + meta.unit.replace(/^\{(.*)\}$/, '$1') : '';
+    return String(value) + unit + (meta && meta.kind ? ' (' + meta.kind + ')' : '');
   }
 
   function privateView(v) {
