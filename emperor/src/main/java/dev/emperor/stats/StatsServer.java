@@ -165,10 +165,15 @@ public final class StatsServer implements AutoCloseable {
         }
     }
 
-    /** The dashboard's own paths (no snapshot needed); false for the others. */
+    /** The dashboard's own paths (no snapshot needed); false for the others, and for a read that is not a GET. */
     private boolean dashboard(HttpExchange exchange, String path) throws IOException {
+        boolean read = exchange.getRequestMethod().equals("GET") || exchange.getRequestMethod().equals("HEAD");
+        if (!read && !path.equals("/actions") && !path.equals("/private/vassal")) return false;
         switch (path) {
-            case "/events" -> events.serve(exchange);
+            case "/events" -> {
+                if (exchange.getRequestMethod().equals("HEAD")) send(exchange, 200, "text/event-stream", "");
+                else events.serve(exchange);
+            }
             case "/history" -> send(exchange, 200, "application/json", historyText() + "\n");
             case "/actions", "/private/vassal" -> {
                 if (actions.isEmpty()) {
@@ -181,7 +186,6 @@ public final class StatsServer implements AutoCloseable {
                 }
             }
             case "/", "/index.html" -> {
-                if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) return false;
                 String token = actions.map(a -> a.issueToken(System.currentTimeMillis())).orElse(null);
                 send(exchange, 200, "text/html; charset=utf-8", dashboard.html(token));
             }

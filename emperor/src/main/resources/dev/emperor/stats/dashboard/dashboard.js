@@ -279,11 +279,12 @@
     const label = document.createElementNS(SVG, 'text');
     label.setAttribute('x', 2);
     label.setAttribute('y', 9);
-    label.textContent = 'max ' + bytes(has(rss[rss.length - 1]) || rss.some(has) ? max : null);
+    const latest = [...rss].reverse().find(has);
+    label.textContent = has(latest) ? bytes(latest) : '';
     svg.append(label);
     const title = document.createElementNS(SVG, 'title');
     title.textContent = 'resident memory of ' + name + ' over the last ' + Math.round(n * history.interval_ms / 60000)
-      + ' min (now ' + bytes(rss[rss.length - 1]) + '); red: restarts';
+      + ' min (highest ' + bytes(rss.some(has) ? max : null) + '); red: restarts';
     svg.append(title);
     return svg;
   }
