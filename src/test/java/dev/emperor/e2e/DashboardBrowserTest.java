@@ -118,6 +118,47 @@ class DashboardBrowserTest extends EmperorTestBase {
         screenshot("dashboard-after-kill.png");
     }
 
+    @Test
+    void withActionsOnTheEmperorsUserRestartsAVassalAndSeesTheThreadDumpView() throws Exception {
+        writeVassal("app.ini", "[vassal]\ncommand = sleep " + marker + "\nready-after = 0.2\n");
+        Path settings = Files.writeString(tmp.resolve("emperor.ini"), "[emperor]\nstats-actions = true\n");
+        EmperorProcess emperor;
+        try {
+            emperor = emperor("--ini", settings.toString());
+        } catch (IllegalStateException e) {
+            // until the setting is wired into the emperor's schema and RunCommand, it is refused at start
+            Assumptions.assumeFalse(String.valueOf(e.getMessage()).contains("stats-actions"),
+                    "skipped: this emperor does not know the setting stats-actions yet");
+            throw e;
+        }
+        emperor.awaitState("app", "running");
+        long before = emperor.pids("app").get(0);
+        browser.get(statsUrl(emperor) + "/");
+        await().atMost(SOON).until(() -> pidsShown("app").contains(String.valueOf(before)));
+        clickWhenShown("tr.vassal[data-vassal='app']");
+        clickWhenShown("tr.detail[data-detail='app'] button[data-action='restart']");
+        await("the restart done from the page").atMost(SOON).pollInterval(Duration.ofMillis(100)).until(() -> {
+            List<String> shown = pidsShown("app");
+            return shown.size() == 1 && !shown.contains(String.valueOf(before));
+        });
+        assertThat(read("return document.getElementById('notice').textContent;")).startsWith("restart app: ");
+        clickWhenShown("tr.detail[data-detail='app'] .private button");
+        await("the private view").atMost(SOON).until(() -> {
+            String text = read("const p = document.querySelector(\"tr.detail[data-detail='app'] .private\");"
+                    + " return p ? p.innerText : '';");
+            return text.contains("worker 1");
+        });
+        screenshot("dashboard-actions.png");
+    }
+
+    private void clickWhenShown(String css) {
+        await("click " + css).atMost(SOON).ignoreException(StaleElementReferenceException.class)
+                .ignoreException(org.openqa.selenium.NoSuchElementException.class).until(() -> {
+                    browser.findElement(By.cssSelector(css)).click();
+                    return true;
+                });
+    }
+
     private String statsUrl(EmperorProcess emperor) {
         Matcher m = STATS_URL.matcher(emperor.log());
         assertThat(m.find()).as("the emperor printed its stats URL").isTrue();
