@@ -82,6 +82,27 @@ class DashboardServerTest {
     }
 
     @Test
+    void liveStreamsAreBoundedAndTheNextClientIsToldToPoll() throws Exception {
+        String base = start(Optional.empty());
+        List<java.io.InputStream> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < EventStream.MAX_STREAMS; i++) {
+                HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                assertThat(r.statusCode()).isEqualTo(200);
+                open.add(r.body());
+                assertThat(r.body().read()).isNotEqualTo(-1); // streaming
+            }
+            HttpResponse<String> refused = get(base + "/events");
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.body()).contains("poll /stats");
+            assertThat(get(base + "/stats").statusCode()).isEqualTo(200);
+        } finally {
+            for (java.io.InputStream in : open) in.close();
+        }
+    }
+
+    @Test
     void withActionsOffNothingActs() throws Exception {
         String base = start(Optional.empty());
         HttpResponse<String> r = post(base, "", "http://" + server.hostPort(), "action=restart&vassal=web");

@@ -299,7 +299,8 @@
   function connect() {
     if (!window.EventSource) { poll(); return; }
     const es = new EventSource('events');
-    es.addEventListener('open', () => setLive('on', 'live'));
+    let lost = null; // the server ends each stream after 24 s and the browser reconnects: not worth a flicker
+    es.addEventListener('open', () => { clearTimeout(lost); setLive('on', 'live'); });
     es.addEventListener('stats', (e) => { stats = JSON.parse(e.data); render(); });
     es.addEventListener('history', (e) => { history = JSON.parse(e.data); render(); });
     es.addEventListener('error', () => {
@@ -307,7 +308,8 @@
         es.close();
         poll();
       } else {
-        setLive('off', 'reconnecting');
+        clearTimeout(lost);
+        lost = setTimeout(() => setLive('off', 'reconnecting'), 3000);
       }
     });
   }
