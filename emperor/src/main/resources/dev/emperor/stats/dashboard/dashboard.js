@@ -272,6 +272,15 @@
       p.setAttribute('class', 'rss');
       svg.append(p);
     }
+    const last = rss.length - 1;
+    if (has(rss[last])) { // the latest sample as a dot: visible while the line is still short
+      const c = document.createElementNS(SVG, 'circle');
+      c.setAttribute('cx', Math.min(x(last), W - 2));
+      c.setAttribute('cy', H - 2 - (rss[last] / max) * (H - 12));
+      c.setAttribute('r', 2);
+      c.setAttribute('class', 'now');
+      svg.append(c);
+    }
     const restarts = series.restarts;
     for (let i = 1; i < restarts.length; i++) {
       if (has(restarts[i]) && has(restarts[i - 1]) && restarts[i] > restarts[i - 1]) line(x(i), 0, x(i), H, 'restart');
