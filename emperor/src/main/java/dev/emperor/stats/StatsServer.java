@@ -54,6 +54,8 @@ public final class StatsServer implements AutoCloseable {
     private final Dashboard dashboard = new Dashboard();
     private final History history = new History(HISTORY_SAMPLES, SAMPLE_MS);
     private final AtomicLong samples = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<Rendered> historyText =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final EventStream events;
     /** Present when the operator turned the dashboard's actions on. */
     private final Optional<DashboardActions> actions;
@@ -150,6 +152,8 @@ public final class StatsServer implements AutoCloseable {
             samples.incrementAndGet();
         } catch (TimeoutException e) {
             LOG.log(Level.DEBUG, "history: the event loop did not answer within 5 s; sample skipped");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+            LOG.log(Level.DEBUG, "history: no snapshot (the emperor is stopping); sample skipped");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) { // a dead sampler would freeze the charts silently
@@ -157,12 +161,21 @@ public final class StatsServer implements AutoCloseable {
         }
     }
 
+    /** The history as JSON, rendered once per sample however many dashboards read it (2 MB with 1,000 vassals). */
     private String historyText() {
+        long n = samples.get();
+        Rendered last = historyText.get();
+        if (last != null && last.samples() == n) return last.text();
         try {
-            return COMPACT.writeValueAsString(history.json(COMPACT));
+            String text = COMPACT.writeValueAsString(history.json(COMPACT));
+            historyText.set(new Rendered(n, text));
+            return text;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    private record Rendered(long samples, String text) {
     }
 
     /** The dashboard's own paths (no snapshot needed); false for the others, and for a read that is not a GET. */
