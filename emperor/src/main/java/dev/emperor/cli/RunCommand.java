@@ -97,6 +97,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail too.")
     boolean verbose;
 
+    @Option(names = "--stats-actions", description = "Offer reload/restart/stop/start and thread dumps on the"
+            + " dashboard to the emperor's user and root, from loopback only.")
+    boolean statsActions;
+
     /** What the settings' trust checks found, logged once logging is set up (or with a reload). */
     private final List<String> startWarnings = new ArrayList<>();
     /** The directories and globs watched, as the last read of the settings gave them (for the log). */
@@ -129,16 +133,18 @@ final class RunCommand implements Callable<Integer> {
         MetricRegistry metrics = new MetricRegistry();
         Emperor emperor = new Emperor(settings, this::reread, launcher, reaper, ConfigLoader.withSystemEnvironment(),
                 metrics, Version.current());
+        java.util.function.Function<String, String> handler = request -> control(emperor, metrics, pump, request);
         StatsServer statsServer = null;
         if (settings.stats().isPresent()) {
             try {
-                statsServer = new StatsServer(settings.stats().get(), emperor::snapshot, metrics, emperor.handlerErrors());
+                // the dashboard's actions, when on, go through the control socket's own handler
+                statsServer = new StatsServer(settings.stats().get(), emperor::snapshot, metrics, emperor.handlerErrors(),
+                        statsActions ? java.util.Optional.of(handler) : java.util.Optional.empty());
             } catch (IOException e) {
                 throw new EmperorCommand.UserError("cannot serve stats on " + stats + ": " + e.getMessage(), 2);
             }
         }
-        ControlServer control = new ControlServer(settings.controlSocket(), request -> control(emperor, metrics, pump, request),
-                emperor.handlerErrors());
+        ControlServer control = new ControlServer(settings.controlSocket(), handler, emperor.handlerErrors());
         Signals.install(emperor, pump::reopenAll);
         LOG.log(Level.INFO, "emperor " + Version.current() + " (pid " + ProcessHandle.current().pid()
                 + ") watching " + String.join(", ", watching) + "; run dir " + dir.path());
@@ -296,6 +302,7 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         verbose = verbose || bool(all, "verbose"); // -v wins; else the settings say, as any bool reads
+        statsActions = statsActions || bool(all, "stats-actions"); // read at start only
         FileTrust trust = trust(all, list, inherited);
         Path state = dev.emperor.daemon.StateDir.locate(all.last("state-dir").map(v -> Path.of(v.value())),
                 System.getenv(), RunDir.uid());

@@ -14,17 +14,23 @@ import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * HTTP on {@code --stats HOST:PORT}: {@code /stats} (JSON), {@code /metrics} (Prometheus
- * text) and {@code /} (a small dashboard). Each request asks the event loop for a fresh
- * snapshot, so what it shows is consistent and the loop's state is never shared.
+ * text), {@code /} (the live dashboard, with {@code /events}, {@code /history} and, when
+ * actions are on, {@code /actions} and {@code /private/vassal}). Each request asks the event
+ * loop for a fresh snapshot, so what it shows is consistent and the loop's state is never
+ * shared. A sampler thread takes one snapshot every {@link #SAMPLE_MS} for the {@link History}.
  *
  * <p>Every local user can read it (and whoever reaches HOST:PORT), so it renders the public
  * document ({@link PublicStats}): no thread dumps, no text from inside an app. The control
@@ -35,6 +41,10 @@ public final class StatsServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("emperor.stats");
     private static final ObjectWriter JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writer()
             .without(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    private static final ObjectMapper COMPACT = new ObjectMapper();
+    /** Ten minutes of history: 120 samples, one every 5 s. */
+    static final int HISTORY_SAMPLES = 120;
+    static final long SAMPLE_MS = 5_000;
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -42,6 +52,16 @@ public final class StatsServer implements AutoCloseable {
     private final MetricRegistry metrics;
     private final InternalErrors errors;
     private final MetricsExposition exposition = new MetricsExposition();
+    private final Dashboard dashboard = new Dashboard();
+    private final History history = new History(HISTORY_SAMPLES, SAMPLE_MS);
+    private final AtomicLong samples = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<Rendered> historyText =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final EventStream events;
+    /** Present when the operator turned the dashboard's actions on. */
+    private final Optional<DashboardActions> actions;
+    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("emperor-stats-history").daemon(true).factory());
 
     public StatsServer(InetSocketAddress address, Supplier<CompletableFuture<EmperorSnapshot>> snapshots,
                        MetricRegistry metrics) throws IOException {
@@ -50,6 +70,36 @@ public final class StatsServer implements AutoCloseable {
 
     public StatsServer(InetSocketAddress address, Supplier<CompletableFuture<EmperorSnapshot>> snapshots,
                        MetricRegistry metrics, InternalErrors errors) throws IOException {
+        this(address, snapshots, metrics, errors, Optional.empty());
+    }
+
+    /**
+     * With {@code control} present (the setting {@code stats-actions = true}), the dashboard
+     * offers reload / restart / stop / start and the private view of a vassal to the emperor's
+     * user and root, passing each as a request line to {@code control}: the control socket's
+     * own handler, so both go through the same code.
+     */
+    public StatsServer(InetSocketAddress address, Supplier<CompletableFuture<EmperorSnapshot>> snapshots,
+                       MetricRegistry metrics, InternalErrors errors, Optional<Function<String, String>> control)
+            throws IOException {
+        this.actions = control.map(DashboardActions::new);
+        this.events = new EventStream(new EventStream.Source() {
+            @Override
+            public String statsLine() throws Exception {
+                EmperorSnapshot s = snapshots.get().get(5, TimeUnit.SECONDS);
+                return COMPACT.writeValueAsString(PublicStats.redact(StatsDocument.json(s, metrics)));
+            }
+
+            @Override
+            public String historyLine(long afterSample) {
+                return samples.get() == afterSample ? null : historyText();
+            }
+
+            @Override
+            public long samples() {
+                return samples.get();
+            }
+        });
         this.errors = errors;
         this.snapshots = snapshots;
         this.metrics = metrics;
@@ -75,6 +125,7 @@ public final class StatsServer implements AutoCloseable {
     }
 
     public void start() {
+        sampler.scheduleWithFixedDelay(this::sample, SAMPLE_MS, SAMPLE_MS, TimeUnit.MILLISECONDS);
         server.start();
         LOG.log(Level.INFO, "stats on http://" + hostPort() + "/ (/stats JSON, /metrics Prometheus)");
     }
@@ -94,8 +145,76 @@ public final class StatsServer implements AutoCloseable {
         }
     }
 
+    /** One history sample; worker memory is read from /proc here, on the sampler's thread, not on the loop. */
+    private void sample() {
+        try {
+            EmperorSnapshot s = snapshots.get().get(5, TimeUnit.SECONDS);
+            history.record(History.samples(s, dev.emperor.daemon.ProcessMemory::residentBytes), System.currentTimeMillis());
+            samples.incrementAndGet();
+        } catch (TimeoutException e) {
+            LOG.log(Level.DEBUG, "history: the event loop did not answer within 5 s; sample skipped");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+            LOG.log(Level.DEBUG, "history: no snapshot (the emperor is stopping); sample skipped");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) { // a dead sampler would freeze the charts silently
+            if (!sampler.isShutdown()) errors.report("the stats history sampler", t);
+        }
+    }
+
+    /** The history as JSON, rendered once per sample however many dashboards read it (2 MB with 1,000 vassals). */
+    private String historyText() {
+        long n = samples.get();
+        Rendered last = historyText.get();
+        if (last != null && last.samples() == n) return last.text();
+        try {
+            String text = COMPACT.writeValueAsString(history.json(COMPACT));
+            historyText.set(new Rendered(n, text));
+            return text;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private record Rendered(long samples, String text) {
+    }
+
+    /** The dashboard's own paths (no snapshot needed); false for the others, and for a read that is not a GET. */
+    private boolean dashboard(HttpExchange exchange, String path) throws IOException {
+        boolean read = exchange.getRequestMethod().equals("GET") || exchange.getRequestMethod().equals("HEAD");
+        if (!read && !path.equals("/actions") && !path.equals("/private/vassal")) return false;
+        switch (path) {
+            case "/events" -> {
+                if (exchange.getRequestMethod().equals("HEAD")) send(exchange, 200, "text/event-stream", "");
+                else events.serve(exchange);
+            }
+            case "/history" -> send(exchange, 200, "application/json", historyText() + "\n");
+            case "/actions", "/private/vassal" -> {
+                if (actions.isEmpty()) {
+                    send(exchange, 403, "text/plain; charset=utf-8", "the dashboard's actions are off;"
+                            + " set stats-actions = true in the emperor's settings to turn them on\n");
+                } else if (path.equals("/actions")) {
+                    actions.get().act(exchange);
+                } else {
+                    actions.get().privateVassal(exchange);
+                }
+            }
+            case "/", "/index.html" -> {
+                String token = actions.map(a -> a.issueToken(System.currentTimeMillis())).orElse(null);
+                send(exchange, 200, "text/html; charset=utf-8", dashboard.html(token));
+            }
+            default -> {
+                Dashboard.Asset asset = dashboard.asset(path);
+                if (asset == null) return false;
+                send(exchange, 200, asset.type(), asset.bytes());
+            }
+        }
+        return true;
+    }
+
     private void answer(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
+        if (dashboard(exchange, path)) return;
         if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
             send(exchange, 405, "text/plain", "only GET\n");
             return;
@@ -113,7 +232,6 @@ public final class StatsServer implements AutoCloseable {
         switch (path) {
             case "/stats", "/stats/" -> sendJson(exchange, snapshot);
             case "/metrics" -> sendMetrics(exchange, snapshot);
-            case "/" -> send(exchange, 200, "text/html; charset=utf-8", Dashboard.html(snapshot));
             default -> send(exchange, 404, "text/plain", "not found; try /stats, /metrics or /\n");
         }
     }
@@ -142,6 +260,7 @@ public final class StatsServer implements AutoCloseable {
     private void sendJson(HttpExchange exchange, EmperorSnapshot snapshot) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        securityHeaders(exchange);
         if (exchange.getRequestMethod().equals("HEAD")) {
             exchange.sendResponseHeaders(200, -1);
             return;
@@ -153,10 +272,22 @@ public final class StatsServer implements AutoCloseable {
         }
     }
 
-    private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
+        send(exchange, status, type, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Every answer carries the dashboard's policy: a page here may run only its own script, and not be framed. */
+    static void securityHeaders(HttpExchange exchange) {
+        exchange.getResponseHeaders().set("Content-Security-Policy", Dashboard.CONTENT_SECURITY_POLICY);
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+        exchange.getResponseHeaders().set("X-Frame-Options", "DENY");
+    }
+
+    static void send(HttpExchange exchange, int status, String type, byte[] bytes) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", type);
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        securityHeaders(exchange);
         boolean head = exchange.getRequestMethod().equals("HEAD");
         exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
         if (!head) {
@@ -168,6 +299,7 @@ public final class StatsServer implements AutoCloseable {
 
     @Override
     public void close() {
+        sampler.shutdownNow();
         server.stop(0);
         executor.shutdownNow();
     }

@@ -73,6 +73,7 @@ public final class Schema {
             o("run-dir", PATH, EMPEROR, "/run/emperor for root, else $XDG_RUNTIME_DIR/emperor, else /tmp/emperor-$UID", "", "sockets, lock and default logs; refused when a link, another user's, or writable by others"),
             o("state-dir", PATH, EMPEROR, "$STATE_DIRECTORY, else /var/lib/emperor for root, else $XDG_STATE_HOME/emperor or ~/.local/state/emperor", "", "where the vassals stopped with 'emperor stop' are remembered; refused when a link, another user's, or writable by others"),
             o("stats", STRING, EMPEROR, "", "", "HOST:PORT of the /stats, /metrics and dashboard HTTP server"),
+            o("stats-actions", BOOL, EMPEROR, "false", "", "offer reload/restart/stop/start and thread dumps on the dashboard to the emperor's user and root, from loopback only (read at start)"),
             o("throttle", DURATION, EMPEROR, "1000", "emperor-throttle", "milliseconds of delay after a vassal's first fast failure (doubles each time)"),
             o("max-throttle", DURATION, EMPEROR, "180000", "emperor-max-throttle", "milliseconds the restart delay never exceeds"),
             o("rescan", DURATION, EMPEROR, "10", "emperor-freq", "seconds between full rescans of the vassal directories (inotify does the rest)"),

@@ -128,7 +128,8 @@ class ConfigCheckerTest {
     void anEmperorFileIsCheckedForItsOwnOptions() throws Exception {
         assertThat(emperor("e.ini", "[emperor]\nemperor = /srv/vassals\nemperor = /srv/more/*.ini\nthrottle = 500\n"
                 + "max-throttle = 60000\nrescan = 2.5\nrequired-heartbeat = 30\nstats = 127.0.0.1:9191\n"
-                + "vassal-set = lazy-apps=true\nvassals-include = common.ini\nverbose = true\nrun-dir = /run/emperor\n"))
+                + "vassal-set = lazy-apps=true\nvassals-include = common.ini\nverbose = true\nrun-dir = /run/emperor\n"
+                + "state-dir = /var/lib/emperor\nstats-actions = true\n"))
                 .isEmpty();
         assertThat(emperor("f.ini", "[emperor]\nthrotle = 5\nthrottle = soon\nvassal-set = nonsense\n"
                 + "vassal-set = processes=many\nvassal-set = stats=x\n"))
@@ -149,7 +150,7 @@ class ConfigCheckerTest {
                 "logto", "log-maxsize", "log-timestamp", "log-journal", "uid", "gid", "umask", "limit-nofile", "limit-nproc", "limit-as", "limit-core",
                 "heartbeat", "agent", "restart-on-deadlock", "heartbeat-grace");
         assertThat(schema.options(Scope.EMPEROR)).extracting(OptionSpec::name).containsExactlyInAnyOrder(
-                "emperor", "run-dir", "stats", "throttle", "max-throttle", "rescan", "required-heartbeat",
+                "emperor", "run-dir", "state-dir", "stats", "stats-actions", "throttle", "max-throttle", "rescan", "required-heartbeat",
                 "vassal-set", "vassals-include", "strict", "tyrant", "verbose");
         assertThat(schema.options()).allSatisfy(o -> assertThat(o.help()).isNotBlank());
         assertThat(schema.find("env")).get().extracting(OptionSpec::repeatable).isEqualTo(true);
