@@ -98,7 +98,9 @@ public final class Layout {
         }
         if (height > 0) {
             while (out.size() < height - 1) out.add("");
-            out.add(fit("q quit  j/k move  enter expand  s sort (" + view.sort().label() + ")", width, false));
+            boolean broken = rows.stream().anyMatch(r -> r instanceof Row.VassalRow && r.vassal().configError());
+            out.add(fit("q quit  j/k move  enter expand  s sort (" + view.sort().label() + ")"
+                    + (broken ? "  !: file broken, old settings run" : ""), width, false));
         }
         return height > 0 && out.size() > height ? out.subList(0, height) : out;
     }
@@ -141,7 +143,9 @@ public final class Layout {
 
     private String vassalCell(Column c, Snapshot.Vassal v) {
         return switch (c) {
-            case STATE -> style.state(v.state(), fit(v.state(), c.width, false));
+            case STATE -> v.configError() && !v.state().equals("invalid")
+                    ? style.warn(fit("!" + v.state(), c.width, false)) // the file broke; the old settings run on
+                    : style.state(v.state(), fit(v.state(), c.width, false));
             case WORKERS -> fit(v.live() + "/" + v.wanted(), c.width, true);
             case HEALTH -> style.health(v.health(), fit(v.health() == null ? "-" : v.health(), c.width, false));
             case RESTARTS -> fit(Long.toString(v.restarts()), c.width, true);

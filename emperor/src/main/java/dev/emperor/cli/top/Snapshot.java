@@ -19,9 +19,10 @@ public record Snapshot(Emperor emperor, List<Vassal> vassals) {
     /**
      * A vassal and its totals: workers live (with a process) out of wanted (slots), the sum of
      * its workers' CPU, RSS and heap, the uptime of its oldest live worker and the heartbeat age
-     * of the one that beat least recently.
+     * of the one that beat least recently. {@code configError}: its file is broken now (the
+     * old settings may still run; {@code error} says why).
      */
-    public record Vassal(String name, String state, int live, int wanted, long restarts, Long uptimeMs,
+    public record Vassal(String name, String state, boolean configError, int live, int wanted, long restarts, Long uptimeMs,
             Double cpuPercent, Long rssBytes, Long heapBytes, Long heartbeatAgeMs, String health, String error,
             List<Worker> workers) {
 

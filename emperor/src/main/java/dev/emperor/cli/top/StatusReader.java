@@ -54,7 +54,8 @@ public final class StatusReader {
             heap = add(heap, w.heapBytes());
             health = worse(health, w.health());
         }
-        return new Snapshot.Vassal(v.path("name").asText(), v.path("state").asText("?"), live, workers.size(),
+        return new Snapshot.Vassal(v.path("name").asText(), v.path("state").asText("?"),
+                v.path("config_error").asBoolean(false), live, workers.size(),
                 v.path("restarts").asLong(0), uptime, cpuSum, rss, heap, beat, health, textOrNull(v.path("error")),
                 workers);
     }
@@ -68,12 +69,13 @@ public final class StatusReader {
         return new Snapshot.Worker(w.path("id").asInt(), pid, w.path("state").asText("?"), uptime,
                 w.path("restarts").asLong(0), pid == null ? null : textOrNull(w.path("health")),
                 pid == null ? null : longOrNull(w.path("heartbeat_age_ms")),
-                pid == null ? null : heapBytes(w.path("telemetry")), cpuPercent,
+                pid == null ? null : w.path("heap_bytes").isNumber() ? Long.valueOf(w.path("heap_bytes").asLong())
+                        : heapBytes(w.path("telemetry")), cpuPercent,
                 pid == null ? null : longOrNull(w.path("rss_bytes")));
     }
 
     /**
-     * Heap in use from a worker's telemetry: OpenTelemetry's {@code jvm.memory.used} for
+     * Heap in use from a worker's telemetry, for an emperor that does not send {@code heap_bytes}: OpenTelemetry's {@code jvm.memory.used} for
      * {@code jvm.memory.type=heap} (summed over pools), or the older {@code heap.used}. The
      * OpenTelemetry form may come as a flat key carrying its attributes
      * ({@code jvm.memory.used{jvm.memory.type=heap,...}}) or as an object with a value and

@@ -57,18 +57,19 @@ class LayoutTest {
         assertThat(f.get(0)).isEqualTo("emperor pid 4242 up 1h02m  3 vassals: 1 backoff 2 running  12:00:00");
         assertThat(f.get(1).split("\\s+")).containsExactly("", "NAME", "STATE", "WRK", "HEALTH", "RST", "UPTIME",
                 "CPU%", "RSS", "HEAP", "BEAT");
-        assertThat(f.get(23)).startsWith("q quit").contains("sort (name)");
+        assertThat(f.get(23)).startsWith("q quit").contains("sort (name)").endsWith("!: file broken, old settings run");
     }
 
     @Test
     void aVassalRowSumsItsWorkersAndShowsTheOldestUptimeAndHeartbeatAndTheWorstHealth() {
         String web = line(frame(80, 24), " + web");
         // 2 live of 2; worst health gc; 2 restarts; oldest worker up 16m40s; 50% + 25% CPU;
-        // 100M + 50M RSS; heap 50M (heap.used) + 30M (jvm.memory.used, heap pools only); beat 2.5 s
+        // 100M + 50M RSS; heap 50M (heap_bytes, over telemetry) + 30M (an older emperor: jvm.memory.used, heap
+        // pools only); beat 2.5 s
         assertThat(web.split("\\s+")).containsExactly("", "+", "web", "running", "2/2", "gc", "2", "16m40s", "75.0",
                 "150M", "80M", "2.5s");
         String api = line(frame(80, 24), ">+ api");
-        assertThat(api.split("\\s+")).containsExactly(">+", "api", "running", "1/1", "no-agent", "0", "1h00m",
+        assertThat(api.split("\\s+")).containsExactly(">+", "api", "!running", "1/1", "no-agent", "0", "1h00m",
                 "200", "300M", "-", "-");
     }
 
@@ -180,7 +181,7 @@ class LayoutTest {
     @Test
     void controlCharactersInANameCannotReachTheTerminal() {
         Snapshot evil = new Snapshot(snapshot.emperor(), List.of(new Snapshot.Vassal("x\033]0;owned\007y", "running",
-                0, 0, 0, null, null, null, null, null, null, null, List.of())));
+                false, 0, 0, 0, null, null, null, null, null, null, null, List.of())));
         assertThat(layout.render(evil, null, view, null, 80, 24, "12:00:00")).noneMatch(l -> l.contains("\033"))
                 .anyMatch(l -> l.contains("x?]0;owned?y"));
     }
@@ -196,7 +197,9 @@ class LayoutTest {
         assertThat(Style.detect(java.util.Map.of(), java.nio.charset.StandardCharsets.US_ASCII).ellipsis())
                 .isEqualTo("~");
         List<String> coloured = new Layout(new Style(true, "…")).render(snapshot, null, view, null, 80, 24, "12:00");
-        assertThat(line(coloured, "\033[7m>")).contains("\033[32mrunning");
+        assertThat(line(coloured, "\033[7m>")).as("selected: reverse video; broken file: red")
+                .contains("api").contains("\033[31m!running");
+        assertThat(line(coloured, " + web")).contains("\033[32mrunning");
     }
 
     private void press(Key key) {
