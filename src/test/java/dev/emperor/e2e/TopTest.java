@@ -103,6 +103,43 @@ class TopTest extends EmperorTestBase {
         assertThat(Files.readString(after)).as("stty settings after top").isEqualTo(Files.readString(before));
     }
 
+    @Test
+    void withoutATerminalTopPrintsOneFrameAndExitsAndSaysSoWhenNoEmperorAnswers() throws Exception {
+        writeVassal("web.ini", "[vassal]\ncommand = sleep " + marker + "\nprocesses = 2\nready-after = 0.2\n");
+        EmperorProcess emperor = emperor();
+        emperor.awaitState("web", "running");
+        List<Long> web = emperor.pids("web");
+
+        String[] frame = runTop("web");
+        assertThat(frame[0]).isEqualTo("0");
+        List<String> lines = frame[1].lines().toList();
+        assertThat(lines).as(frame[1]).hasSize(5).allSatisfy(l -> assertThat(l).doesNotContain("\033"));
+        assertThat(lines.get(0)).startsWith("emperor pid " + emperor.pid()).contains("1 vassal: 1 running");
+        assertThat(lines.get(2)).startsWith(" - web").contains("running", "2/2");
+        assertThat(lines.get(3)).contains("#1 pid " + web.get(0));
+        assertThat(lines.get(4)).contains("#2 pid " + web.get(1));
+
+        assertThat(emperor.stop()).isZero();
+        String[] none = runTop();
+        assertThat(none[0]).isEqualTo("1");
+        assertThat(none[1]).startsWith("emperor: no emperor answered. Looked in:").contains(runDir.toString());
+    }
+
+    /** {@code emperor top ARGS} with stdout a pipe: its exit code and output (stderr included). */
+    private String[] runTop(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(EmperorProcess.javaBinary().toString(), "-jar",
+                EmperorProcess.jar().toAbsolutePath().toString(), "top", "--run-dir", runDir.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("top without a terminal did not exit: " + out);
+        }
+        return new String[] {Integer.toString(p.exitValue()), out};
+    }
+
     private static java.util.Optional<String> row(List<String> screen, String vassal) {
         return screen.stream().filter(l -> l.matches("[ >][+-] " + vassal + " .*")).findFirst();
     }

@@ -97,7 +97,7 @@ public final class Terminal {
     }
 
     /** Raw keys (no Enter needed, no echo) and the alternate screen with the cursor hidden; restored on any exit. */
-    public void enter() {
+    public synchronized void enter() {
         if (!entered.compareAndSet(false, true)) return;
         savedStty = stty("-g").map(String::strip).orElse(null);
         hook = new Thread(this::restore, "top-restore-terminal");
@@ -109,7 +109,7 @@ public final class Terminal {
     }
 
     /** Leaves the alternate screen, shows the cursor and puts the tty's settings back. Idempotent. */
-    public void restore() {
+    public synchronized void restore() {
         if (!entered.compareAndSet(true, false)) return;
         out.print("\033[0m\033[?25h\033[?1049l");
         out.flush();
@@ -128,8 +128,12 @@ public final class Terminal {
         return new FileInputStream(TTY);
     }
 
-    /** Writes one frame: home, each line cleared to its end, then the rest of the screen cleared. */
-    public void draw(java.util.List<String> lines) {
+    /**
+     * Writes one frame: home, each line cleared to its end, then the rest of the screen cleared.
+     * Synchronized with {@link #restore} so that no frame lands on the user's screen after it.
+     */
+    public synchronized void draw(java.util.List<String> lines) {
+        if (!entered.get()) return; // restored already (Ctrl-C): nothing more on the user's screen
         StringBuilder b = new StringBuilder("\033[H");
         for (int i = 0; i < lines.size(); i++) {
             b.append(lines.get(i)).append("\033[K");

@@ -8,7 +8,6 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -172,10 +171,5 @@ public final class TopLoop {
         Thread t = new Thread(task, name);
         t.setDaemon(true);
         t.start();
-    }
-
-    /** The rows on screen now (for tests and key handling). */
-    List<Row> rows() {
-        return view.rows(shown());
     }
 }
