@@ -86,18 +86,28 @@ public final class Layout {
         out.add(style.header(fit(header.toString(), width, false)));
 
         List<Row> rows = view.rows(snapshot);
-        int body = height <= 0 ? rows.size() : Math.max(0, height - out.size() - 1);
-        int top = view.top(rows, body);
         int selected = height <= 0 ? -1 : view.selectedIndex(rows);
+        // the selected vassal's error (why it is invalid, failed or backing off) above the keys
+        String why = selected >= 0 ? rows.get(selected).vassal().error() : null;
+        int reserved = 1 + (why != null ? 1 : 0);
+        int body = height <= 0 ? rows.size() : Math.max(0, height - out.size() - reserved);
+        int top = view.top(rows, body);
         if (rows.isEmpty() && body > 0) {
             out.add(" " + fit(filter != null ? "no vassal named " + filter : snapshot == null ? "" : "no vassals",
                     width - 1, false));
         }
         for (int i = top; i < Math.min(rows.size(), top + body); i++) {
             out.add(row(rows.get(i), i == selected, nameWidth, columns, width));
+            if (height <= 0 && rows.get(i) instanceof Row.VassalRow r && r.vassal().error() != null) {
+                out.add(fit("    error: " + r.vassal().error().replace('\n', ' '), width, false));
+            }
         }
         if (height > 0) {
-            while (out.size() < height - 1) out.add("");
+            while (out.size() < height - reserved) out.add("");
+            if (why != null) {
+                out.add(style.warn(fit(rows.get(selected).vassal().name() + ": " + why.replace('\n', ' '), width,
+                        false)));
+            }
             boolean broken = rows.stream().anyMatch(r -> r instanceof Row.VassalRow && r.vassal().configError());
             out.add(fit("q quit  j/k move  enter expand  s sort (" + view.sort().label() + ")"
                     + (broken ? "  !: file broken, old settings run" : ""), width, false));

@@ -57,6 +57,7 @@ class LayoutTest {
         assertThat(f.get(0)).isEqualTo("emperor pid 4242 up 1h02m  3 vassals: 1 backoff 2 running  12:00:00");
         assertThat(f.get(1).split("\\s+")).containsExactly("", "NAME", "STATE", "WRK", "HEALTH", "RST", "UPTIME",
                 "CPU%", "RSS", "HEAP", "BEAT");
+        assertThat(f.get(22)).as("the selected vassal's error").isEqualTo("api: api.ini:3: no command");
         assertThat(f.get(23)).startsWith("q quit").contains("sort (name)").endsWith("!: file broken, old settings run");
     }
 
@@ -172,9 +173,10 @@ class LayoutTest {
     }
 
     @Test
-    void withoutAHeightEveryRowIsPrintedWithoutKeyHelp() {
+    void withoutAHeightEveryRowIsPrintedWithErrorsAndWithoutKeyHelp() {
         List<String> f = frame(80, 0);
-        assertThat(f).hasSize(5);
+        assertThat(f).hasSize(6);
+        assertThat(f.get(3)).isEqualTo("    error: api.ini:3: no command");
         assertThat(f).noneMatch(l -> l.startsWith(">") || l.startsWith("q quit"));
     }
 
