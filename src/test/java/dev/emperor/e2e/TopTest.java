@@ -61,10 +61,11 @@ class TopTest extends EmperorTestBase {
         Path after = tmp.resolve("stty-after");
         tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24",
                 "env PS1='top-test$ ' bash --norc --noprofile");
-        type(String.join(" ", "stty -g >", before.toString() + ";",
+        String runTop = String.join(" ", "stty -g >", before.toString() + ";",
                 EmperorProcess.javaBinary().toString(), "-jar", EmperorProcess.jar().toAbsolutePath().toString(),
-                "top --run-dir", runDir.toString() + "; code=$?; stty -g >", after.toString() + "; echo top-exit=$code"));
-        tmux("send-keys", "-t", session, "Enter");
+                "top --run-dir", runDir.toString() + "; code=$?; stty -g >", after.toString() + "; echo top-exit=$code");
+        type(runTop);
+        keys("Enter");
 
         // a row per vassal, by name, the first selected; every column fits in 80
         List<String> screen = awaitScreen("both vassal rows", s -> row(s, "other").isPresent()
@@ -101,6 +102,16 @@ class TopTest extends EmperorTestBase {
         assertThat(String.join("", screen)).as("the primary screen is back, with the command typed")
                 .contains("stty -g >");
         assertThat(Files.readString(after)).as("stty settings after top").isEqualTo(Files.readString(before));
+
+        // Ctrl-C (SIGINT) restores the terminal as well
+        Files.delete(after);
+        type(runTop);
+        keys("Enter");
+        awaitScreen("top again, with no emperor", s -> s.get(0).startsWith("emperor not answering since"));
+        keys("C-c");
+        awaitScreen("the shell back after Ctrl-C", s -> s.stream().anyMatch(l -> l.equals("top-exit=130"))
+                && s.get(s.size() - 1).startsWith("top-test$"));
+        assertThat(Files.readString(after)).as("stty settings after Ctrl-C").isEqualTo(Files.readString(before));
     }
 
     @Test

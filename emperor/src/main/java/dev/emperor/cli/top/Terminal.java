@@ -102,8 +102,9 @@ public final class Terminal {
         savedStty = stty("-g").map(String::strip).orElse(null);
         hook = new Thread(this::restore, "top-restore-terminal");
         Runtime.getRuntime().addShutdownHook(hook);
-        // ISIG stays on: Ctrl-C is SIGINT, and the shutdown hook restores the terminal
-        stty("-icanon", "-echo", "min", "1", "time", "0");
+        // ISIG stays on: Ctrl-C is SIGINT, and the shutdown hook restores the terminal. Ctrl-Z is
+        // off: a stopped top would leave the shell raw and on the alternate screen.
+        stty("-icanon", "-echo", "min", "1", "time", "0", "susp", "undef");
         out.print("\033[?1049h\033[?25l\033[H\033[2J");
         out.flush();
     }

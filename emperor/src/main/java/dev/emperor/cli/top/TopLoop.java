@@ -40,7 +40,14 @@ public final class TopLoop {
 
         record Resized() implements Event {
         }
+
+        /** Once an interval, whatever the fetcher does: notices an emperor that takes too long. */
+        record Tick() implements Event {
+        }
     }
+
+    /** An answer this late (and never sooner than {@link #SLOW}) is reported on screen while top waits on. */
+    private static final Duration SLOW = Duration.ofSeconds(5);
 
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,6 +63,8 @@ public final class TopLoop {
 
     private Snapshot snapshot;
     private Layout.Problem problem;
+    /** When the fetcher sent the request it still waits for, in System.nanoTime; 0 while it sleeps. */
+    private volatile long askedAt;
 
     /** {@code filter}: the one vassal to show (expanded), or null for all. */
     public TopLoop(StatusSource source, String filter, Duration interval, Terminal terminal, Style style) {
@@ -77,6 +86,7 @@ public final class TopLoop {
         try {
             start("top-fetch", this::fetchForever);
             start("top-keys", this::readKeys);
+            start("top-tick", this::tickForever);
             try {
                 Signal.handle(new Signal("WINCH"), s -> events.offer(new Event.Resized()));
             } catch (IllegalArgumentException e) {
@@ -100,6 +110,15 @@ public final class TopLoop {
                     case Event.Failed(String message) -> problem = new Layout.Problem(message,
                             problem != null ? problem.since() : LocalTime.now().format(CLOCK));
                     case Event.Resized r -> {
+                    }
+                    case Event.Tick t -> {
+                        long asked = askedAt;
+                        long waited = asked == 0 ? 0 : System.nanoTime() - asked;
+                        if (waited > Math.max(SLOW.toNanos(), 2 * interval.toNanos())) {
+                            problem = new Layout.Problem("no answer for " + waited / 1_000_000_000L
+                                    + " s: the emperor is busy or stuck", problem != null ? problem.since()
+                                    : LocalTime.now().format(CLOCK));
+                        }
                     }
                 }
                 draw();
@@ -138,12 +157,26 @@ public final class TopLoop {
 
     private void fetchForever() {
         while (true) {
-            events.offer(fetch());
+            askedAt = System.nanoTime() | 1; // never 0 while asking
+            Event answer = fetch();
+            askedAt = 0;
+            events.offer(answer);
             try {
                 Thread.sleep(interval);
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    private void tickForever() {
+        while (true) {
+            try {
+                Thread.sleep(interval);
+            } catch (InterruptedException e) {
+                return;
+            }
+            events.offer(new Event.Tick());
         }
     }
 
