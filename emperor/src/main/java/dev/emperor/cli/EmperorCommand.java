@@ -11,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Supervises the apps described by the files in a directory: add a file and its app runs,"
                 + " edit or touch it and the app reloads, delete it and the app stops.",
         subcommands = {RunCommand.class, StatusCommand.class, ReloadCommand.class, RestartCommand.class,
-                StartCommand.class, StopCommand.class, LogsCommand.class, ReopenLogsCommand.class, CheckCommand.class,
+                StartCommand.class, StopCommand.class, LogsCommand.class, TopCommand.class, ReopenLogsCommand.class, CheckCommand.class,
                 ConfigCommand.class,
                 CommandLine.HelpCommand.class})
 public final class EmperorCommand {
