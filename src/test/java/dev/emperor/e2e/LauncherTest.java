@@ -102,10 +102,25 @@ class LauncherTest extends EmperorTestBase {
         useFakeJava();
         Result run = launcher(Map.of("EMPEROR_JAVA_OPTS", "-Xmx1g"), "run", vassals.toString());
         assertThat(run.code()).isZero();
+        // the daemon runs from a private copy of this build's jar, which a rebuild does not rewrite
+        Path copies = jar.toRealPath().resolveSibling("run");
+        List<Path> copy;
+        try (var list = Files.list(copies)) {
+            copy = list.toList();
+        }
+        assertThat(copy).singleElement().satisfies(c -> assertThat(Files.mismatch(c, jar)).isEqualTo(-1L));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copies))).isEqualTo("rwx------");
         assertThat(javaCalls()).containsExactly(List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Xms16m", "-Xmn8m", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
-                "-XX:TrimNativeHeapInterval=5000", "-XX:-MaxFDLimit", "-Xmx1g", "-jar", jar.toRealPath().toString(),
+                "-XX:TrimNativeHeapInterval=5000", "-XX:-MaxFDLimit", "-Xmx1g", "-jar", copy.getFirst().toString(),
                 "run", vassals.toString()));
+        // a rebuild makes a new copy for the next run and removes the old one (an emperor running keeps its file open)
+        Files.writeString(jar, "rebuilt", java.nio.file.StandardOpenOption.APPEND);
+        assertThat(launcher(Map.of(), "run", vassals.toString()).code()).isZero();
+        try (var list = Files.list(copies)) {
+            assertThat(list.toList()).singleElement().isNotEqualTo(copy.getFirst())
+                    .satisfies(c -> assertThat(Files.mismatch(c, jar)).isEqualTo(-1L));
+        }
 
         Files.delete(javaLog);
         assertThat(launcher(Map.of("EMPEROR_JAVA_OPTS", "-Xmx1g"), "status", "web").code()).isZero();
