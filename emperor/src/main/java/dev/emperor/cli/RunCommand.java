@@ -139,7 +139,10 @@ final class RunCommand implements Callable<Integer> {
             try {
                 // the dashboard's actions, when on, go through the control socket's own handler
                 statsServer = new StatsServer(settings.stats().get(), emperor::snapshot, metrics, emperor.handlerErrors(),
-                        statsActions ? java.util.Optional.of(handler) : java.util.Optional.empty());
+                        settings.statsActions() ? java.util.Optional.of(request -> emperor.settings().statsActions()
+                                ? handler.apply(request)
+                                : "error: the dashboard's actions were turned off (stats-actions = false)\n")
+                                : java.util.Optional.empty());
             } catch (IOException e) {
                 throw new EmperorCommand.UserError("cannot serve stats on " + stats + ": " + e.getMessage(), 2);
             }
@@ -255,6 +258,7 @@ final class RunCommand implements Callable<Integer> {
         if (throttleMs != null) argv.add(new OptionValue("throttle", throttleMs.toString(), cli));
         if (maxThrottleMs != null) argv.add(new OptionValue("max-throttle", maxThrottleMs.toString(), cli));
         if (stateDir != null) argv.add(new OptionValue("state-dir", stateDir.toString(), cli));
+        if (statsActions) argv.add(new OptionValue("stats-actions", "true", cli));
         if (rescanSeconds != null) argv.add(new OptionValue("rescan", rescanSeconds.toString(), cli));
         if (requiredHeartbeatSeconds != null) {
             argv.add(new OptionValue("required-heartbeat", requiredHeartbeatSeconds.toString(), cli));
@@ -302,13 +306,13 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         verbose = verbose || bool(all, "verbose"); // -v wins; else the settings say, as any bool reads
-        statsActions = statsActions || bool(all, "stats-actions"); // read at start only
         FileTrust trust = trust(all, list, inherited);
         Path state = dev.emperor.daemon.StateDir.locate(all.last("state-dir").map(v -> Path.of(v.value())),
                 System.getenv(), RunDir.uid());
         return new EmperorSettings(list, rd, new Throttle(Duration.ofMillis(throttle), Duration.ofMillis(maxThrottle)),
                 Duration.ofMillis(Math.round(rescan * 1000)), all.last("stats").map(v -> address(v.value())),
-                Duration.ofMillis(Math.round(required * 1000)), new OptionModel(inherited), trust, state);
+                Duration.ofMillis(Math.round(required * 1000)), new OptionModel(inherited), trust, state,
+                bool(all, "stats-actions"));
     }
 
     /**

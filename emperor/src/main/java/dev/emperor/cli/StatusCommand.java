@@ -45,7 +45,7 @@ final class StatusCommand implements Callable<Integer> {
                     "LAST EXIT");
             for (JsonNode w : root.path("workers")) {
                 out.printf("%-4d %-8s %-9s %-8s %-10s %-8s %s%n", w.path("id").asInt(), text(w.path("pid")),
-                        w.path("state").asText(), w.path("pid").isNull() ? "-" : uptime(now, w.path("started_at_ms")),
+                        safe(w.path("state").asText()), w.path("pid").isNull() ? "-" : uptime(now, w.path("started_at_ms")),
                         text(w.path("health")), rss(w.path("rss_bytes")), text(w.path("last_exit")));
             }
         }
@@ -74,10 +74,13 @@ final class StatusCommand implements Callable<Integer> {
         }
         String uptime = oldest == Long.MAX_VALUE ? "-" : duration(nowMs - oldest);
         StringBuilder b = new StringBuilder(String.format("%-24s %-10s %-8s %-17s %-12s %-8d %s%n",
-                v.path("name").asText(), v.path("state").asText(), uptime, joined(health), joined(rss),
+                safe(v.path("name").asText()), safe(v.path("state").asText()), uptime, joined(health), joined(rss),
                 v.path("restarts").asInt(), text(v.path("last_exit"))));
         if (!v.path("error").isNull() && !v.path("error").isMissingNode()) {
-            b.append("    error: ").append(v.path("error").asText()).append(System.lineSeparator());
+            // one indented line per line of the error (several FILE:LINE problems); nothing in it reaches column 0
+            String[] lines = v.path("error").asText().split("\n", -1);
+            b.append("    error: ").append(safe(lines[0])).append(System.lineSeparator());
+            for (int i = 1; i < lines.length; i++) b.append("      ").append(safe(lines[i])).append(System.lineSeparator());
         }
         return b.toString();
     }
@@ -87,7 +90,15 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static String text(JsonNode n) {
-        return n.isNull() || n.isMissingNode() ? "-" : n.asText();
+        return n.isNull() || n.isMissingNode() ? "-" : safe(n.asText());
+    }
+
+    /**
+     * Names, errors and exit texts come from files and apps other users may control (tyrant
+     * mode, a file name): no escape sequence or line break of theirs reaches the terminal.
+     */
+    private static String safe(String text) {
+        return dev.emperor.logging.LogText.escape(text);
     }
 
     private static String uptime(long nowMs, JsonNode startedAt) {

@@ -58,7 +58,8 @@ public final class Emperor {
     private static final String SHUTTING_DOWN = "error: the emperor is shutting down";
 
     /** How it runs now: replaced by a reload of its settings (on the loop). */
-    private EmperorSettings settings;
+    /** Replaced on the loop by a reload; read from other threads through {@link #settings()}. */
+    private volatile EmperorSettings settings;
     private final SettingsReloader reloader;
     private final EventLoop loop;
     private final WorkerLauncher launcher;
@@ -167,6 +168,11 @@ public final class Emperor {
         schedulePeriodicRescan();
         loop.schedule(RSS_CHECK, new RssCheck());
         service.start(); // hook (service)
+    }
+
+    /** The settings the emperor runs with now (a reload replaces them). */
+    public EmperorSettings settings() {
+        return settings;
     }
 
     /** Completes with the process exit code once every vassal has stopped after a shutdown. */

@@ -21,11 +21,12 @@ import java.util.Optional;
  *                       that crosses from the emperor to its vassals, as defaults they override
  * @param trust          who may write vassal files and includes (strict), and as whom they run (tyrant)
  * @param stateDir       where what outlives the emperor is kept (the vassals an operator stopped); see {@link StateDir}
+ * @param statsActions   the dashboard offers actions (set at start; a reload can only turn them off)
  */
 public record EmperorSettings(List<VassalSource> sources, Path runDir, Throttle throttle, Duration rescanInterval,
                               Optional<InetSocketAddress> stats, Duration requiredHeartbeat,
                               dev.emperor.config.OptionModel vassalDefaults, dev.emperor.trust.FileTrust trust,
-                              Path stateDir) {
+                              Path stateDir, boolean statsActions) {
 
     public EmperorSettings {
         sources = List.copyOf(sources);

@@ -33,9 +33,13 @@ record SettingsChange(EmperorSettings applied, List<Path> added, List<Path> remo
         fixed("run-dir", old.runDir(), next.runDir(), where, warnings);
         fixed("stats", old.stats(), next.stats(), where, warnings);
         fixed("state-dir", old.stateDir(), next.stateDir(), where, warnings);
+        // actions can be turned off live (the dashboard refuses them from now on), on only at a restart
+        if (!old.statsActions() && next.statsActions()) {
+            fixed("stats-actions", false, true, where, warnings);
+        }
         EmperorSettings applied = new EmperorSettings(next.sources(), old.runDir(), next.throttle(),
                 next.rescanInterval(), old.stats(), next.requiredHeartbeat(), next.vassalDefaults(), next.trust(),
-                old.stateDir());
+                old.stateDir(), old.statsActions() && next.statsActions());
         Set<Path> before = directories(old.sources());
         Set<Path> after = directories(next.sources());
         List<Path> added = after.stream().filter(d -> !before.contains(d)).toList();

@@ -54,10 +54,14 @@ final class PeerUid {
         String line = table.readLine(); // the header
         while ((line = table.readLine()) != null) {
             String[] f = line.trim().split("\\s+");
-            if (f.length < 8) continue;
+            if (f.length < 10) continue;
             if (port(f[1]) != peer.getPort() || port(f[2]) != local.getPort()) continue;
             if (address(f[1]).equals(peerAddress) && address(f[2]).equals(localAddress)) {
-                return OptionalInt.of(Integer.parseInt(f[7]));
+                // Only a connected socket a process still holds says whose it is: once its owner
+                // closes it (FIN_WAIT, TIME_WAIT) the kernel shows it as uid 0 with inode 0, and a
+                // client that sends its request and closes at once would pass for root.
+                boolean held = f[3].equals("01") && !f[9].equals("0");
+                return held ? OptionalInt.of(Integer.parseInt(f[7])) : OptionalInt.empty();
             }
         }
         return OptionalInt.empty();

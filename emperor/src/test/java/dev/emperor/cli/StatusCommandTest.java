@@ -40,6 +40,20 @@ class StatusCommandTest {
     }
 
     @Test
+    void aHostileNameOrErrorCannotMoveTheTerminalNorForgeARow() throws Exception {
+        JsonNode v = vassal("""
+                {"name": "ev\\u001b[31mRED\\u001b]0;PWNED\\u0007il\\nfake    running", "state": "invalid", "restarts": 0,
+                 "error": "a.ini:3: bad\\nb.ini:4: \\u001b[2Jworse", "last_exit": "code\\r1", "workers": []}
+                """);
+        String line = StatusCommand.line(v, NOW);
+        assertThat(line).doesNotContain("\u001b").doesNotContain("\u0007").doesNotContain("\r")
+                .startsWith("ev\\x1b[31mRED\\x1b]0;PWNED\\x07il\\nfake    running")
+                .contains("code\\r1");
+        assertThat(line.split(System.lineSeparator())).containsExactly(line.split(System.lineSeparator())[0],
+                "    error: a.ini:3: bad", "      b.ini:4: \\x1b[2Jworse");
+    }
+
+    @Test
     void durationsReadLikePsAndSystemctl() {
         assertThat(StatusCommand.duration(45_000)).isEqualTo("45s");
         assertThat(StatusCommand.duration(723_000)).isEqualTo("12m03s");

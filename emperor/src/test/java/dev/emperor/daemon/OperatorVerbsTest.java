@@ -308,6 +308,23 @@ class OperatorVerbsTest {
     }
 
     @Test
+    void dashboardActionsCanBeTurnedOffByAReloadButOnlyOnAtARestart() {
+        Path dir = root.resolve("vassals");
+        EmperorSettings off = settings(root.resolve("run"), dir, Duration.ofSeconds(10));
+        EmperorSettings on = new EmperorSettings(off.sources(), off.runDir(), off.throttle(), off.rescanInterval(),
+                off.stats(), off.requiredHeartbeat(), off.vassalDefaults(), off.trust(), off.stateDir(), true);
+
+        SettingsChange turnedOff = SettingsChange.between(on, off, List.of("e.ini"));
+        assertThat(turnedOff.applied().statsActions()).as("off at once").isFalse();
+        assertThat(turnedOff.warnings()).isEmpty();
+
+        SettingsChange turnedOn = SettingsChange.between(off, on, List.of("e.ini"));
+        assertThat(turnedOn.applied().statsActions()).as("kept off until a restart").isFalse();
+        assertThat(turnedOn.warnings()).containsExactly(
+                "stats-actions changed in e.ini (false -> true); restart the emperor to apply it");
+    }
+
+    @Test
     void settingsThatDoNotReadChangeNothingAndTheAnswerSaysWhy() throws IOException {
         write(dir, "web.ini", "command = sleep 100");
         reconciler.scan();
@@ -354,6 +371,6 @@ class OperatorVerbsTest {
     private EmperorSettings settings(Path runDir, Path vassals, Duration rescan) {
         return new EmperorSettings(List.of(VassalSource.parse(vassals.toString())), runDir, Throttle.DEFAULT, rescan,
                 Optional.empty(), Duration.ofSeconds(30), new OptionModel(List.of()), new FileTrust(false, false, 0),
-                stateDir);
+                stateDir, false);
     }
 }

@@ -47,6 +47,22 @@ class PeerUidTest {
     }
 
     @Test
+    void aClientSocketItsOwnerClosedIsNobodysThoughTheKernelShowsUidZero() throws Exception {
+        Assumptions.assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "the fixture is a little-endian table");
+        // a request sent, then close(): FIN_WAIT2 (05) and TIME_WAIT (06) lines are root's with inode 0
+        String table = """
+                  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+                   0: 0100007F:D431 0100007F:1F90 05 00000000:00000000 00:00000000 00000000     0        0 0 1
+                   1: 0100007F:D432 0100007F:1F90 06 00000000:00000000 03:00001770 00000000     0        0 0 3
+                   2: 0100007F:D433 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 0 1
+                """;
+        InetSocketAddress local = new InetSocketAddress("127.0.0.1", 0x1F90);
+        assertThat(PeerUid.find(reader(table), new InetSocketAddress("127.0.0.1", 0xD431), local)).isEmpty();
+        assertThat(PeerUid.find(reader(table), new InetSocketAddress("127.0.0.1", 0xD432), local)).isEmpty();
+        assertThat(PeerUid.find(reader(table), new InetSocketAddress("127.0.0.1", 0xD433), local)).isEmpty();
+    }
+
+    @Test
     void anIpv4MappedAddressInTcp6MatchesAnIpv4Peer() throws Exception {
         Assumptions.assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "the fixture is a little-endian table");
         String table = """
