@@ -22,9 +22,12 @@ import java.util.TreeMap;
  * What the workers' agents reported, as Prometheus families for one scrape: each metric its own
  * family ({@link OtelNaming}), labelled {@code vassal} and {@code worker} plus its attributes.
  * A peer never breaks the scrape: a series whose family would collide with one of ours (or
- * claim the {@code emperor_} prefix), that changes kind or unit from the family's first series,
+ * claim the {@code emperor_} prefix), whose kind or unit differs from the one the family takes,
  * that uses our labels, that repeats a series, or that comes after {@link #MAX_SERIES}, is left
- * out and counted by reason. Not thread-safe: one per scrape.
+ * out and counted by reason. A family takes the kind and unit that most vassals report (on a
+ * tie: the OpenTelemetry convention for the name, then the most series), so one agent cannot
+ * take a family away from every other vassal by reporting it first. Not thread-safe: one per
+ * scrape.
  */
 final class AgentFamilies {
 
@@ -40,6 +43,30 @@ final class AgentFamilies {
     private final Map<String, Family> families = new LinkedHashMap<>();
     private final Map<String, Integer> dropped = new TreeMap<>();
     private int series;
+    /** Series by family name, until the families' shapes are decided ({@link #settle}). */
+    private final Map<String, List<Pending>> pending = new LinkedHashMap<>();
+    private int pendingCount;
+    private boolean settled;
+
+    private record Pending(String vassal, String worker, Metric metric, OtelNaming.Family family) {
+        Shape shape() {
+            return new Shape(metric.kind(), family.unit());
+        }
+    }
+
+    private record Shape(Metric.Kind kind, String unit) {
+    }
+
+    /** The kinds of the OpenTelemetry runtime metrics our agents send: a tie goes to the convention. */
+    private static final Map<String, Metric.Kind> CONVENTION = Map.ofEntries(
+            Map.entry("jvm.gc.duration", Metric.Kind.COUNTER), Map.entry("jvm.gc.count", Metric.Kind.COUNTER),
+            Map.entry("jvm.class.loaded", Metric.Kind.COUNTER), Map.entry("jvm.class.unloaded", Metric.Kind.COUNTER),
+            Map.entry("jvm.cpu.time", Metric.Kind.COUNTER), Map.entry("process.cpu.time", Metric.Kind.COUNTER),
+            Map.entry("agent.cpu.time", Metric.Kind.COUNTER), Map.entry("jvm.memory.used", Metric.Kind.GAUGE),
+            Map.entry("jvm.memory.committed", Metric.Kind.GAUGE), Map.entry("jvm.memory.limit", Metric.Kind.GAUGE),
+            Map.entry("jvm.thread.count", Metric.Kind.GAUGE), Map.entry("jvm.class.count", Metric.Kind.GAUGE),
+            Map.entry("process.memory.usage", Metric.Kind.GAUGE), Map.entry("process.memory.virtual", Metric.Kind.GAUGE),
+            Map.entry("process.thread.count", Metric.Kind.GAUGE), Map.entry("process.uptime", Metric.Kind.GAUGE));
 
     private static final class Family {
         final String name;
@@ -82,7 +109,8 @@ final class AgentFamilies {
     }
 
     private void add(String vassal, String worker, Metric m) {
-        if (series >= MAX_SERIES) {
+        if (settled) throw new IllegalStateException("series added after the families were read");
+        if (pendingCount >= MAX_SERIES) {
             drop("limit");
             return;
         }
@@ -92,6 +120,48 @@ final class AgentFamilies {
             drop("collision");
             return;
         }
+        pending.computeIfAbsent(name, k -> new ArrayList<>()).add(new Pending(vassal, worker, m, f));
+        pendingCount++;
+    }
+
+    /** Decides each family's kind and unit by its vassals' vote, then takes the series that agree. */
+    private void settle() {
+        if (settled) return;
+        settled = true;
+        for (List<Pending> all : pending.values()) {
+            Map<Shape, Set<String>> voters = new LinkedHashMap<>();
+            Map<Shape, Integer> count = new HashMap<>();
+            for (Pending p : all) {
+                voters.computeIfAbsent(p.shape(), k -> new HashSet<>()).add(p.vassal());
+                count.merge(p.shape(), 1, Integer::sum);
+            }
+            Metric.Kind convention = CONVENTION.get(all.getFirst().metric().name());
+            Shape winner = null;
+            for (Shape s : voters.keySet()) { // in order first seen: the last tie-break
+                if (winner == null || better(s, winner, voters, count, convention)) winner = s;
+            }
+            for (Pending p : all) {
+                if (p.shape().equals(winner)) take(p.vassal(), p.worker(), p.metric(), p.family());
+                else drop("conflict");
+            }
+        }
+        pending.clear();
+    }
+
+    private static boolean better(Shape a, Shape b, Map<Shape, Set<String>> voters, Map<Shape, Integer> count,
+                                  Metric.Kind convention) {
+        int byVassals = Integer.compare(voters.get(a).size(), voters.get(b).size());
+        if (byVassals != 0) return byVassals > 0;
+        if (convention != null && (a.kind() == convention) != (b.kind() == convention)) return a.kind() == convention;
+        return count.get(a) > count.get(b);
+    }
+
+    private void take(String vassal, String worker, Metric m, OtelNaming.Family f) {
+        if (series >= MAX_SERIES) {
+            drop("limit");
+            return;
+        }
+        String name = f.name();
         Family family = families.get(name);
         if (family == null) {
             for (String exposed : exposedNames(name, m.kind())) {
@@ -175,10 +245,12 @@ final class AgentFamilies {
 
     /** Series left out of this scrape, by reason (every reason present). */
     Map<String, Integer> dropped() {
+        settle();
         return dropped;
     }
 
     List<MetricSnapshot> snapshots() {
+        settle();
         List<MetricSnapshot> out = new ArrayList<>(families.size());
         for (Family f : families.values()) {
             MetricMetadata meta = new MetricMetadata(f.name, f.help, unit(f));

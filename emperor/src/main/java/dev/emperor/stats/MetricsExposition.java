@@ -96,7 +96,7 @@ public final class MetricsExposition {
         out.addAll(agents.snapshots());
         GaugeSnapshot.Builder dropped = GaugeSnapshot.builder().name("emperor_agent_series_dropped")
                 .help("Series the workers' agents sent that this scrape left out, by reason: collision (the name is"
-                        + " one of the emperor's), conflict (another kind or unit than the family's first series),"
+                        + " one of the emperor's), conflict (another kind or unit than the family takes: most vassals', on a tie OpenTelemetry's),"
                         + " duplicate, label (an attribute named vassal or worker), limit (too many series).");
         agents.dropped().forEach((reason, n) -> dropped.dataPoint(gauge(n, Labels.of("reason", reason))));
         out.add(dropped.build());

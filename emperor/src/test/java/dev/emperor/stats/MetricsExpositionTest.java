@@ -149,6 +149,39 @@ class MetricsExpositionTest {
     }
 
     @Test
+    void oneAgentCannotTakeAFamilyFromTheOtherVassalsByReportingItFirst() throws Exception {
+        Map<String, Number> liar = TelemetryMap.builder() // sorts first, and says a counter is a gauge
+                .metric(new Metric("process.cpu.time", "s", Metric.Kind.GAUGE, Map.of(), 9L))
+                .metric(new Metric("app.jobs", "", Metric.Kind.COUNTER, Map.of(), 1L))
+                .build();
+        Map<String, Number> honest = TelemetryMap.builder()
+                .metric(new Metric("process.cpu.time", "s", Metric.Kind.COUNTER, Map.of(), 3L))
+                .metric(new Metric("app.jobs", "", Metric.Kind.GAUGE, Map.of(), 2L))
+                .build();
+        EmperorSnapshot s = snapshot(List.of(
+                vassal("aaa", VassalState.RUNNING, false, List.of(worker(1, 10L, liar))),
+                vassal("mmm", VassalState.RUNNING, false, List.of(worker(1, 11L, honest))),
+                vassal("zzz", VassalState.RUNNING, false, List.of(worker(1, 12L, honest)))));
+
+        String text = render(s, new MetricRegistry(), "text/plain");
+
+        // most vassals decide; a tie would go to OpenTelemetry's convention (process.cpu.time is a counter)
+        assertThat(text).contains("process_cpu_time_seconds_total{vassal=\"mmm\",worker=\"1\"} 3",
+                "process_cpu_time_seconds_total{vassal=\"zzz\",worker=\"1\"} 3",
+                "app_jobs{vassal=\"zzz\",worker=\"1\"} 2", "emperor_agent_series_dropped{reason=\"conflict\"} 2");
+        assertThat(text).doesNotContain("process_cpu_time_seconds{", "process_cpu_time_seconds_total{vassal=\"aaa\"",
+                "app_jobs_total", "app_jobs{vassal=\"aaa\"");
+        promtool(text);
+
+        EmperorSnapshot tie = snapshot(List.of(
+                vassal("aaa", VassalState.RUNNING, false, List.of(worker(1, 10L, liar))),
+                vassal("zzz", VassalState.RUNNING, false, List.of(worker(1, 12L, honest)))));
+        assertThat(render(tie, new MetricRegistry(), "text/plain"))
+                .contains("process_cpu_time_seconds_total{vassal=\"zzz\",worker=\"1\"} 3")
+                .doesNotContain("process_cpu_time_seconds{vassal=\"aaa\"");
+    }
+
+    @Test
     void promtoolFindsNothingToSay() throws Exception {
         MetricRegistry registry = new MetricRegistry();
         registry.counter("emperor.spawn-failures").inc();
