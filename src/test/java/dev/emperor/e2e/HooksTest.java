@@ -1,6 +1,7 @@
 package dev.emperor.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -123,5 +124,12 @@ class HooksTest extends EmperorTestBase {
         assertThat(v.path("error").asText()).contains("exec-pre `/bin/sh -c exit 7` exited with code 7");
         await().atMost(SOON).until(() -> emperor.vassal("app").map(x -> x.path("restarts").asInt()).orElse(0) >= 2);
         assertThat(emperor.pids("app")).isEmpty(); // the worker never started
+    }
+
+    @Test
+    void aMistypedEventIsRefusedAtStartWithItsFileAndLine() throws Exception {
+        Path settings = settings("on-event-timeout = 5\non-event = crash-lop: /bin/true\n");
+        assertThatThrownBy(() -> emperor("--ini", settings.toString()))
+                .hasMessageContaining(settings + ":3: on-event: unknown event 'crash-lop' (known: crash-loop, failed,");
     }
 }

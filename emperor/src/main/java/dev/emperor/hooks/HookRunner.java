@@ -42,7 +42,8 @@ public final class HookRunner implements AutoCloseable {
     private final Duration timeout;
     private final Map<String, String> baseEnvironment;
     private final ThreadPoolExecutor pool;
-    private final RateLimitedLog failures = new RateLimitedLog(LOG);
+    /** One warning per hook (and one for drops) every 10 s; the rest counted. */
+    private final RateLimitedLog failures = new RateLimitedLog(LOG, Duration.ofSeconds(10), 64, System::nanoTime);
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final Path setsid;
