@@ -312,7 +312,22 @@ final class RunCommand implements Callable<Integer> {
         return new EmperorSettings(list, rd, new Throttle(Duration.ofMillis(throttle), Duration.ofMillis(maxThrottle)),
                 Duration.ofMillis(Math.round(rescan * 1000)), all.last("stats").map(v -> address(v.value())),
                 Duration.ofMillis(Math.round(required * 1000)), new OptionModel(inherited), trust, state,
-                bool(all, "stats-actions"));
+                bool(all, "stats-actions"), onEvent(all));
+    }
+
+    /** The {@code on-event} hooks; a line that does not parse is an error naming its file and line. */
+    private static dev.emperor.hooks.HookSettings onEvent(OptionModel all) {
+        List<dev.emperor.hooks.OnEvent> hooks = new ArrayList<>();
+        for (OptionValue v : all.all("on-event")) {
+            try {
+                hooks.add(dev.emperor.hooks.OnEvent.parse(v.value()));
+            } catch (IllegalArgumentException e) {
+                throw new EmperorCommand.UserError(v.origin() + ": on-event: " + e.getMessage(), 2);
+            }
+        }
+        double timeout = decimal(all, "on-event-timeout");
+        if (!(timeout > 0)) throw new EmperorCommand.UserError("on-event-timeout must be > 0 seconds", 2);
+        return new dev.emperor.hooks.HookSettings(hooks, Duration.ofMillis(Math.round(timeout * 1000)));
     }
 
     /**

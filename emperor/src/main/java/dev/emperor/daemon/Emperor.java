@@ -78,6 +78,8 @@ public final class Emperor {
     private final String version;
     /** Hook (service): sd_notify and the watchdog, driven from this loop. */
     private final ServiceManager service;
+    /** Hook (hooks): on-event commands, run off the loop. */
+    private final dev.emperor.hooks.HookRunner hooks;
 
     // ---- loop-owned state ----
     /** Stopped vassals whose escaped processes (setsid daemons) are still to be looked for. */
@@ -120,6 +122,8 @@ public final class Emperor {
         this.verbs = new OperatorVerbs(reconciler, stops);
         table[0] = reconciler;
         host.currentVassals(reconciler::isCurrent);
+        this.hooks = new dev.emperor.hooks.HookRunner(settings.onEvent().hooks(), settings.onEvent().timeout());
+        host.onAlert(hooks::fire);
         this.touchReload = new TouchReloadWatcher(this::watch);
         this.service = ServiceManager.fromEnvironment(System.getenv(), ProcessHandle.current().pid(), this::onLoopAfter,
                 () -> reconciler.all().stream().map(Vassal::state).toList());
@@ -409,6 +413,7 @@ public final class Emperor {
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "closing the agent socket: " + e);
             }
+            hooks.close();
             loop.shutdown();
             exit.complete(pendingExit);
         }

@@ -22,14 +22,24 @@ import java.util.Optional;
  * @param trust          who may write vassal files and includes (strict), and as whom they run (tyrant)
  * @param stateDir       where what outlives the emperor is kept (the vassals an operator stopped); see {@link StateDir}
  * @param statsActions   the dashboard offers actions (set at start; a reload can only turn them off)
+ * @param onEvent        the {@code on-event} hooks and their timeout (fixed at start: a reload keeps them)
  */
 public record EmperorSettings(List<VassalSource> sources, Path runDir, Throttle throttle, Duration rescanInterval,
                               Optional<InetSocketAddress> stats, Duration requiredHeartbeat,
                               dev.emperor.config.OptionModel vassalDefaults, dev.emperor.trust.FileTrust trust,
-                              Path stateDir, boolean statsActions) {
+                              Path stateDir, boolean statsActions, dev.emperor.hooks.HookSettings onEvent) {
 
     public EmperorSettings {
         sources = List.copyOf(sources);
+    }
+
+    /** Settings without {@code on-event} hooks. */
+    public EmperorSettings(List<VassalSource> sources, Path runDir, Throttle throttle, Duration rescanInterval,
+                           Optional<InetSocketAddress> stats, Duration requiredHeartbeat,
+                           dev.emperor.config.OptionModel vassalDefaults, dev.emperor.trust.FileTrust trust,
+                           Path stateDir, boolean statsActions) {
+        this(sources, runDir, throttle, rescanInterval, stats, requiredHeartbeat, vassalDefaults, trust, stateDir,
+                statsActions, dev.emperor.hooks.HookSettings.NONE);
     }
 
     public Path logDir() {

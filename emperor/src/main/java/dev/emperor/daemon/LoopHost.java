@@ -45,6 +45,8 @@ final class LoopHost implements VassalHost {
     private final Map<String, LogTarget> logs = new HashMap<>();
     /** Whether a vassal is the live one of its name (a stopped predecessor publishes nothing). */
     private Predicate<Vassal> current = v -> true;
+    /** Where alerts go ({@code on-event} hooks); it must only queue them. */
+    private java.util.function.Consumer<dev.emperor.vassal.VassalAlert> alerts = a -> { };
 
     LoopHost(EventLoop loop, WorkerLauncher launcher, ChildReaper reaper, VassalMetrics metrics, AgentGate gate,
              Map<String, String> baseEnvironment, Path agentSocket) {
@@ -59,6 +61,11 @@ final class LoopHost implements VassalHost {
 
     void currentVassals(Predicate<Vassal> current) {
         this.current = current;
+    }
+
+    /** Hands every vassal's alerts to {@code alerts}, which must return at once (it runs on the loop). */
+    void onAlert(java.util.function.Consumer<dev.emperor.vassal.VassalAlert> alerts) {
+        this.alerts = alerts;
     }
 
     /** Forgets a stopped vassal's log target. */
@@ -130,6 +137,11 @@ final class LoopHost implements VassalHost {
         } catch (IllegalStateException e) {
             LOG.log(Level.ERROR, e.getMessage());
         }
+    }
+
+    @Override
+    public void alert(Vassal vassal, dev.emperor.vassal.VassalAlert alert) {
+        if (current.test(vassal)) alerts.accept(alert); // a replaced predecessor's news is stale
     }
 
     @Override

@@ -33,13 +33,16 @@ record SettingsChange(EmperorSettings applied, List<Path> added, List<Path> remo
         fixed("run-dir", old.runDir(), next.runDir(), where, warnings);
         fixed("stats", old.stats(), next.stats(), where, warnings);
         fixed("state-dir", old.stateDir(), next.stateDir(), where, warnings);
+        if (!old.onEvent().equals(next.onEvent())) {
+            warnings.add("on-event or on-event-timeout changed in " + where + "; restart the emperor to apply it");
+        }
         // actions can be turned off live (the dashboard refuses them from now on), on only at a restart
         if (!old.statsActions() && next.statsActions()) {
             fixed("stats-actions", false, true, where, warnings);
         }
         EmperorSettings applied = new EmperorSettings(next.sources(), old.runDir(), next.throttle(),
                 next.rescanInterval(), old.stats(), next.requiredHeartbeat(), next.vassalDefaults(), next.trust(),
-                old.stateDir(), old.statsActions() && next.statsActions());
+                old.stateDir(), old.statsActions() && next.statsActions(), old.onEvent());
         Set<Path> before = directories(old.sources());
         Set<Path> after = directories(next.sources());
         List<Path> added = after.stream().filter(d -> !before.contains(d)).toList();

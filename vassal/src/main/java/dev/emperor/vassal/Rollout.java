@@ -46,13 +46,18 @@ final class Rollout {
     private Cancellable vassalBackoff = Cancellable.NONE;
     /** Why the vassal gave up (state FAILED). */
     private String failure;
+    /** The last exec-pre failure, shown until every worker runs. */
+    private String execPreFailure;
+    private final OneShots oneShots;
 
-    Rollout(Vassal vassal, WorkerPool pool, SlotControl control, VassalHost host, Supplier<VassalDefaults> defaults) {
+    Rollout(Vassal vassal, WorkerPool pool, SlotControl control, VassalHost host, Supplier<VassalDefaults> defaults,
+            OneShots oneShots) {
         this.vassal = vassal;
         this.pool = pool;
         this.control = control;
         this.host = host;
         this.defaults = defaults;
+        this.oneShots = oneShots;
     }
 
     /** The settings the running workers were started with; null before the first start. */
@@ -63,6 +68,11 @@ final class Rollout {
     /** Why the vassal gave up, while it is {@code failed} (or stopping after it); else null. */
     String failure() {
         return failure;
+    }
+
+    /** Why the last exec-pre failed, until the workers run again; else null. */
+    String execPreFailure() {
+        return execPreFailure;
     }
 
     boolean chaining() {
@@ -93,11 +103,33 @@ final class Rollout {
         startAll(why);
     }
 
-    /** Starts every worker with the current settings (preload first when it is set). */
+    /**
+     * Starts every worker with the current settings: the exec-pre commands first, then the
+     * preload when it is set. Only ever from no workers at all, so a single respawned worker
+     * runs no exec-pre.
+     */
     void startAll(String why) {
         restartDelay = Duration.ZERO;
         chain = null;
         pool.renew(settings.processes());
+        if (!settings.oneShots().pre().isEmpty()) {
+            vassal.moveTo(STARTING, why + "; running exec-pre first");
+            oneShots.start(OneShots.Phase.PRE, settings, failed -> {
+                if (failed == null) {
+                    startWorkers(why);
+                } else { // like preload: counted, and the workers do not start without it
+                    execPreFailure = failed;
+                    pool.countRestart();
+                    fastFailure(failed);
+                }
+            });
+            return;
+        }
+        startWorkers(why);
+    }
+
+    /** The preload when it is set, else the workers. */
+    private void startWorkers(String why) {
         if (!settings.reload().lazyApps() && settings.reload().preload().isPresent()) {
             try {
                 pool.spawnPreload(settings);
@@ -144,6 +176,7 @@ final class Rollout {
     /** Replaces the workers with {@code next}: chain reload if both lazy-apps and one is ready, else all at once. */
     void begin(VassalSettings next, String why) {
         vassalBackoff.cancel();
+        oneShots.cancel(); // an exec-pre of the settings being replaced
         restartDelay = Duration.ZERO;
         if (next.reload().lazyApps() && settings.reload().lazyApps() && pool.anyReady()) {
             chain = new Chain(next);
@@ -267,6 +300,7 @@ final class Rollout {
     /** Every worker is up: the whole vassal's streak of fast failures is over. */
     void running() {
         vassalFailures = 0;
+        execPreFailure = null;
     }
 
     /** A fresh start: no failure streak, no delay (a changed file, an operator's reload). */
@@ -281,6 +315,7 @@ final class Rollout {
         pending = null;
         chain = null;
         vassalBackoff.cancel();
+        oneShots.cancel();
     }
 
     /** A failed vassal's file became invalid and nothing runs: no settings, no failure any more. */

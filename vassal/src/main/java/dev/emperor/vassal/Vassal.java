@@ -58,6 +58,8 @@ public final class Vassal {
     private final SlotControl control;
     private final WorkerPool pool;
     private final Rollout rollout;
+    private final OneShots oneShots;
+    private final Alerts alerts;
 
     private VassalState state = INVALID;
     private boolean announced;
@@ -79,7 +81,9 @@ public final class Vassal {
         this.control = new SlotControl(this, host, defaults, new SlotLauncher(this, host, defaults),
                 this::giveUpIfTooMany);
         this.pool = new WorkerPool(host, control);
-        this.rollout = new Rollout(this, pool, control, host, defaults);
+        this.alerts = new Alerts(this, host);
+        this.oneShots = new OneShots(this, host, new SlotLauncher(this, host, defaults));
+        this.rollout = new Rollout(this, pool, control, host, defaults, oneShots);
         this.watchdog = new WorkerWatchdog(this, host, defaults, pool, control);
     }
 
@@ -116,6 +120,8 @@ public final class Vassal {
         switch (event) {
             // First: a thousand a second with many workers, and cases are tried in order.
             case Heartbeat e -> watchdog.onHeartbeat(e);
+            case WorkerExited e when e.workerId() == OneShots.ID -> oneShots.exited(e);
+            case StopDeadline e when e.workerId() == OneShots.ID -> oneShots.timedOut(e);
             case ConfigLoaded e -> onConfigLoaded(e.settings());
             case ConfigInvalid e -> onConfigInvalid(e.error());
             case ConfigRestored e -> onConfigRestored();
@@ -132,7 +138,10 @@ public final class Vassal {
             case AgentNote e -> watchdog.onAgentNote(e);
             case AgentDisconnected e -> watchdog.onAgentDisconnected(e);
             case HeartbeatDeadline e -> watchdog.onHeartbeatDeadline(e);
-            case HungKill e -> watchdog.onHungKill(e);
+            case HungKill e -> {
+                watchdog.onHungKill(e);
+                if (pool.restarts() > restartsBefore) alerts.hungKilled(e.reason(), e.workerPid());
+            }
         }
         // The hot path: a heartbeat (a thousand a second) or a deadline re-arming itself
         // changes nothing the host keeps besides telemetry, which goes by host.telemetry.
@@ -170,6 +179,7 @@ public final class Vassal {
     }
 
     private void onConfigInvalid(String why) {
+        if (fileError == null && state != STOPPING && state != STOPPED) alerts.fileInvalid(why);
         switch (state) {
             case INVALID -> {
                 fileError = why;
@@ -200,6 +210,7 @@ public final class Vassal {
             case STARTING, RUNNING, BACKOFF, RELOADING, FAILED -> {
                 if (fileError != null) log(Level.INFO, "the file is usable again and unchanged; not reloaded");
                 fileError = null;
+                if (state == RUNNING) alerts.recovered("the file is usable again");
             }
             case INVALID, STOPPING, STOPPED -> {
                 // invalid: the reconciler reads the file again instead; stopping: nothing to show
@@ -213,7 +224,11 @@ public final class Vassal {
             case FAILED, STARTING, RUNNING, BACKOFF, RELOADING -> {
                 rollout.abandon();
                 pool.stopAll();
-                moveTo(pool.hasLiveWorkers() ? STOPPING : STOPPED, reason);
+                if (pool.hasLiveWorkers()) {
+                    moveTo(STOPPING, reason);
+                } else {
+                    lastWorkerGone(reason);
+                }
             }
             case STOPPING, STOPPED -> { } // already on its way out
         }
@@ -264,7 +279,7 @@ public final class Vassal {
             }
             case STOPPING -> {
                 log(Level.INFO, w.label() + " (pid " + e.pid() + ") " + x.how());
-                if (!pool.hasLiveWorkers()) moveTo(STOPPED, "all workers stopped");
+                if (!pool.hasLiveWorkers()) lastWorkerGone("all workers stopped");
             }
             case FAILED -> {
                 if (!pool.hasLiveWorkers()) log(Level.INFO, "all workers stopped; the vassal stays failed");
@@ -295,7 +310,7 @@ public final class Vassal {
                 }
             }
             case STOPPING -> {
-                if (!pool.hasLiveWorkers()) moveTo(STOPPED, "preload stopped");
+                if (!pool.hasLiveWorkers()) lastWorkerGone("preload stopped");
             }
             case RELOADING -> {
                 if (!pool.hasLiveWorkers()) rollout.finish();
@@ -392,6 +407,23 @@ public final class Vassal {
 
     // ---- transitions ------------------------------------------------------------------------
 
+    /**
+     * A stop is done with the workers: stopped, after the exec-post-stop commands when the
+     * settings have some (stopping meanwhile; a failure is logged, the vassal stops anyway).
+     */
+    private void lastWorkerGone(String why) {
+        VassalSettings s = rollout.settings();
+        if (s == null || s.oneShots().postStop().isEmpty()) {
+            moveTo(STOPPED, why);
+            return;
+        }
+        moveTo(STOPPING, why + "; running exec-post-stop");
+        oneShots.start(OneShots.Phase.POST_STOP, s, failed -> {
+            if (failed != null) log(Level.WARNING, failed + "; the vassal stops anyway");
+            moveTo(STOPPED, failed == null ? "exec-post-stop done" : "exec-post-stop failed");
+        });
+    }
+
     /** Moves to the state the workers add up to; once all run, the vassal's failure streak is over. */
     private void settle(String why) {
         VassalState next = pool.activeState();
@@ -406,6 +438,7 @@ public final class Vassal {
     void moveTo(VassalState next, String why) {
         VassalState before = state;
         state = next;
+        alerts.moved(before, next, why, fileError == null);
         if (!announced) {
             announced = true;
             log(Level.INFO, next.label() + " (" + why + ")");
@@ -424,7 +457,8 @@ public final class Vassal {
     }
 
     public VassalStatus status() {
-        List<String> problems = Stream.of(fileError, rollout.failure()).filter(Objects::nonNull).toList();
+        List<String> problems = Stream.of(fileError, rollout.failure(), rollout.execPreFailure()).filter(Objects::nonNull)
+                .toList();
         return pool.status(name, configFile, state, problems, state == INVALID || fileError != null);
     }
 }

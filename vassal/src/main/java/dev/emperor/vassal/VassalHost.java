@@ -38,6 +38,13 @@ public interface VassalHost {
      */
     void changed(Vassal vassal);
 
+    /**
+     * Something worth an alert happened ({@code on-event}); called inside the vassal's handler,
+     * once per transition. The host must only hand it on, never run anything here.
+     */
+    default void alert(Vassal vassal, VassalAlert alert) {
+    }
+
     /** A live worker's newest telemetry (each heartbeat); for metrics. */
     default void telemetry(Vassal vassal, int workerId, Map<String, Number> telemetry) {
     }

@@ -48,6 +48,7 @@ import java.util.regex.Pattern;
  * @param restartOnDeadlock restart a worker whose agent reports deadlocked threads twice in a row
  * @param logTimestamp   start each line of the log with its time ({@code log-timestamp})
  * @param logJournal     send the workers' output to the systemd journal ({@code log-journal})
+ * @param oneShots       the {@code exec-pre} and {@code exec-post-stop} commands and their timeout
  */
 public record VassalSettings(
         String name,
@@ -70,7 +71,8 @@ public record VassalSettings(
         Duration heartbeatGrace,
         boolean restartOnDeadlock,
         boolean logTimestamp,
-        boolean logJournal) {
+        boolean logJournal,
+        OneShots oneShots) {
 
     public static final int MAX_PROCESSES = 4096;
 
@@ -100,6 +102,23 @@ public record VassalSettings(
         }
     }
 
+    /**
+     * Commands run to completion around the workers, as the workers' user, in their directory,
+     * with their environment.
+     *
+     * @param pre      {@code exec-pre}, in order, before the workers start from none
+     * @param postStop {@code exec-post-stop}, in order, after the last worker is gone on a stop
+     * @param timeout  {@code exec-timeout}: past it the command's process group is killed
+     */
+    public record OneShots(List<List<String>> pre, List<List<String>> postStop, Duration timeout) {
+        public static final OneShots NONE = new OneShots(List.of(), List.of(), Duration.ofSeconds(60));
+
+        public OneShots {
+            pre = pre.stream().map(List::copyOf).toList();
+            postStop = postStop.stream().map(List::copyOf).toList();
+        }
+    }
+
     private static final Schema SCHEMA = Schema.standard();
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern ACCOUNT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*\\$?");
@@ -118,6 +137,8 @@ public record VassalSettings(
         Map<String, OptionValue> single = new LinkedHashMap<>();
         Map<String, String> env = new LinkedHashMap<>();
         List<Path> touchReload = new ArrayList<>();
+        List<OptionValue> execPre = new ArrayList<>();
+        List<OptionValue> execPostStop = new ArrayList<>();
 
         for (OptionValue v : config.options().values()) {
             if (Schema.FILE_LOGIC.contains(v.key())) continue;
@@ -156,6 +177,8 @@ public record VassalSettings(
                         if (p != null) touchReload.add(p);
                     }
                 }
+                case "exec-pre" -> execPre.add(v);
+                case "exec-post-stop" -> execPostStop.add(v);
                 default -> single.put(spec.get().name(), v); // the last one written wins
             }
         }
@@ -220,6 +243,13 @@ public record VassalSettings(
         values.limit("limit-as", ProcessLimits.Resource.AS, 1L << 20, rlimits);
         values.size("limit-core").ifPresent(n -> rlimits.put(ProcessLimits.Resource.CORE, n));
 
+        OneShots oneShots = new OneShots(commands(execPre, shell, errors), commands(execPostStop, shell, errors),
+                values.seconds("exec-timeout"));
+        if (oneShots.timeout().isZero() && single.containsKey("exec-timeout")) {
+            errors.add(new ConfigError(single.get("exec-timeout").origin(), "exec-timeout: must be more than 0 seconds",
+                    "exec-timeout: must be more than 0 seconds"));
+        }
+
         if (!errors.isEmpty()) {
             errors.sort(java.util.Comparator.comparingInt(e -> e.origin().line()));
             throw new ConfigException(errors);
@@ -227,7 +257,21 @@ public record VassalSettings(
         return new VassalSettings(name, file, argv, processes, master, env, directory, stopSignal, mercy, logFile,
                 readyAfter, new ReloadSettings(lazyApps, preload, reloadSignal, touchReload, rssMb),
                 new ProcessLimits(uid, gid, umask, rlimits), logMax, maxFastFailures, heartbeat, agent, grace,
-                restartOnDeadlock, logTimestamp, logJournal);
+                restartOnDeadlock, logTimestamp, logJournal, oneShots);
+    }
+
+    /** The words of each repeated command option, in file order; blank ones are errors. */
+    private static List<List<String>> commands(List<OptionValue> values, boolean shell, List<ConfigError> errors) {
+        List<List<String>> out = new ArrayList<>();
+        for (OptionValue v : values) {
+            if (v.value().isBlank()) {
+                errors.add(new ConfigError(v.origin(), v.key() + ": expected a command", v.key() + ": expected a command"));
+            } else {
+                List<String> w = words(v, shell, errors);
+                if (!w.isEmpty()) out.add(w);
+            }
+        }
+        return out;
     }
 
     /** "unknown option 'x'", with the closest vassal option when one is near. */

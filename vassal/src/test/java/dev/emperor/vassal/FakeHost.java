@@ -70,6 +70,8 @@ final class FakeHost implements VassalHost {
     final List<Sent> signals = new ArrayList<>();
     final List<VassalState> published = new ArrayList<>();
     final List<Path> logTargets = new ArrayList<>();
+    /** Alerts told, in order. */
+    final List<VassalAlert> alerts = new ArrayList<>();
     /** Launch failures to hand out before the next successful launches, in order. */
     final Deque<String> failures = new ArrayDeque<>();
     final Map<String, String> base = new LinkedHashMap<>(Map.of("PATH", "/usr/bin:/bin", "LANG", "C.UTF-8"));
@@ -103,6 +105,11 @@ final class FakeHost implements VassalHost {
     @Override
     public void signalGroup(long pgid, Signal signal) {
         signals.add(new Sent(pgid, signal));
+    }
+
+    @Override
+    public void alert(Vassal vassal, VassalAlert alert) {
+        alerts.add(alert);
     }
 
     @Override

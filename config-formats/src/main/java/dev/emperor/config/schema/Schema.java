@@ -39,11 +39,14 @@ public final class Schema {
     private static final Schema STANDARD = new Schema(List.of(
             // vassal settings (read by the vassal module's VassalSettings)
             o("command", STRING, VASSAL, "", "", "the program and its arguments (split like a shell, but no shell runs); required in [vassal]"),
-            o("shell", BOOL, VASSAL, "false", "", "run command (and preload) through /bin/sh -c"),
+            o("shell", BOOL, VASSAL, "false", "", "run command (and preload, exec-pre, exec-post-stop) through /bin/sh -c"),
             o("processes", INT, VASSAL, "1", "workers", "number of worker processes (1..4096); each gets EMPEROR_WORKER = 1..N"),
             o("master", BOOL, VASSAL, "true", "master", "true: a dead worker is respawned alone; false: the vassal restarts whole"),
             o("lazy-apps", BOOL, VASSAL, "false", "lazy-apps", "true: workers load the app themselves and reload one at a time (chain reload)"),
             o("preload", STRING, VASSAL, "", "", "command run once before the workers start, when lazy-apps is false"),
+            o("exec-pre", LIST, VASSAL, "", "", "command run to completion before the workers start from none (first start, a restart after backoff or failed, an all-at-once reload), as the workers' user, in their directory, with their environment (repeatable, in order; a failure is a fast failure of the vassal)"),
+            o("exec-post-stop", LIST, VASSAL, "", "", "command run like exec-pre after the vassal's last worker is gone on a stop or removal (repeatable, in order; a failure is logged)"),
+            o("exec-timeout", DURATION, VASSAL, "60", "", "seconds an exec-pre or exec-post-stop command may run before its process group is killed"),
             o("env", LIST, VASSAL, "", "env", "KEY=VALUE for the workers' environment (repeatable)"),
             o("chdir", PATH, VASSAL, "", "chdir", "working directory (default: the folder of the vassal file)"),
             o("stop-signal", SIGNAL, VASSAL, "SIGTERM", "", "signal that asks a worker to stop (SIGINT for a uwsgi vassal)"),
@@ -82,6 +85,8 @@ public final class Schema {
             o("vassals-include", LIST, EMPEROR, "", "vassals-include", "a file whose options every vassal gets as defaults its own file overrides (repeatable)"),
             o("strict", BOOL, EMPEROR, "", "", "refuse vassal files, dirs and includes writable by others (default: true for root, else false)"),
             o("tyrant", BOOL, EMPEROR, "false", "emperor-tyrant", "run each vassal as its file's owner; uid/gid that differ are refused"),
+            o("on-event", LIST, EMPEROR, "", "", "[EVENT[,EVENT...]:] COMMAND run as the emperor's user when a vassal enters a crash loop (crash-loop), gives up (failed), has a hung worker killed (hung-killed), gets an unusable file (config-invalid) or runs again (recovered); no filter: every event (repeatable)"),
+            o("on-event-timeout", DURATION, EMPEROR, "30", "", "seconds an on-event command may run before its process group is killed"),
             o("verbose", BOOL, EMPEROR, "false", "", "log every scan and every worker event")));
 
     private final Map<String, OptionSpec> byName = new LinkedHashMap<>();

@@ -145,13 +145,15 @@ class ConfigCheckerTest {
     void theSchemaMatchesTheVassalModulesOptionsAndHasHelpForAll() {
         Schema schema = Schema.standard();
         assertThat(schema.options(Scope.VASSAL)).extracting(OptionSpec::name).containsExactlyInAnyOrder(
-                "command", "shell", "processes", "master", "lazy-apps", "preload", "env", "chdir", "stop-signal",
+                "command", "shell", "processes", "master", "lazy-apps", "preload", "exec-pre", "exec-post-stop",
+                "exec-timeout", "env", "chdir", "stop-signal",
                 "reload-signal", "reload-mercy", "ready-after", "max-fast-failures", "touch-reload", "reload-on-rss",
                 "logto", "log-maxsize", "log-timestamp", "log-journal", "uid", "gid", "umask", "limit-nofile", "limit-nproc", "limit-as", "limit-core",
                 "heartbeat", "agent", "restart-on-deadlock", "heartbeat-grace");
         assertThat(schema.options(Scope.EMPEROR)).extracting(OptionSpec::name).containsExactlyInAnyOrder(
-                "emperor", "run-dir", "state-dir", "stats", "stats-actions", "throttle", "max-throttle", "rescan", "required-heartbeat",
-                "vassal-set", "vassals-include", "strict", "tyrant", "verbose");
+                "emperor", "run-dir", "state-dir", "stats", "stats-actions", "throttle", "max-throttle", "rescan",
+                "required-heartbeat", "vassal-set", "vassals-include", "strict", "tyrant", "on-event", "on-event-timeout",
+                "verbose");
         assertThat(schema.options()).allSatisfy(o -> assertThat(o.help()).isNotBlank());
         assertThat(schema.find("env")).get().extracting(OptionSpec::repeatable).isEqualTo(true);
         assertThat(schema.markdownTable()).contains("| `lazy-apps` | bool | vassal | `false` | `lazy-apps` |");
