@@ -84,7 +84,14 @@ class HooksTest extends EmperorTestBase {
         assertThat(Processes.alive(hook)).as("the hook still runs").isTrue();
 
         // At its timeout the hook and its children are gone.
-        await().atMost(SOON).until(() -> !Processes.alive(hook) && Processes.withMarker(hookMarker).isEmpty());
+        try {
+            await("the hung hook " + hook + " and its child gone").atMost(SOON)
+                    .until(() -> !Processes.alive(hook) && Processes.withMarker(hookMarker).isEmpty());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; alive: " + Processes.alive(hook) + ", marked: "
+                    + Processes.withMarker(hookMarker).stream().map(h -> h.pid() + " " + h.info()).toList()
+                    + "\nemperor log:\n" + emperor.log(), e);
+        }
         await().atMost(SOON).until(() -> emperor.log().contains("was killed after on-event-timeout (6.0 s)"));
     }
 

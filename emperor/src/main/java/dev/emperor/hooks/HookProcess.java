@@ -59,6 +59,7 @@ final class HookProcess {
     /** Kills the whole process group of the hook at its timeout, not only the process Java started. */
     static final class GroupWatchdog extends ExecuteWatchdog {
         private volatile long pid;
+        private volatile Process process;
 
         @SuppressWarnings("deprecation") // the builder cannot be subclassed; this constructor is the way to
         GroupWatchdog(Duration timeout) {
@@ -68,19 +69,25 @@ final class HookProcess {
         @Override
         public synchronized void start(Process process) {
             pid = process.pid();
+            this.process = process;
             super.start(process);
         }
 
         @Override
         public synchronized void timeoutOccured(Watchdog w) {
             long p = pid;
+            Process started = process;
+            // its children as they are now, for what left the group (or when there was no setsid)
+            List<ProcessHandle> children = started == null ? List.of() : started.descendants().toList();
             if (p > 0) {
                 try {
                     Posix.killGroup(p, Signal.KILL); // its own session and group (setsid)
                 } catch (IllegalStateException e) {
-                    // not a group of its own (no setsid): the process alone is destroyed below
+                    // not a group of its own (no setsid): the process and its children are killed below
                 }
             }
+            children.forEach(ProcessHandle::destroyForcibly);
+            if (started != null) started.destroyForcibly();
             super.timeoutOccured(w);
         }
     }
