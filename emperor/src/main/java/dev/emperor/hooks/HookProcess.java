@@ -46,7 +46,7 @@ final class HookProcess {
         executor.setExitValues(null); // every exit code is returned, none thrown
         try {
             int code = executor.execute(line, env);
-            if (watchdog.killedProcess()) return new Result(false, "was killed after on-event-timeout ("
+            if (watchdog.timedOut()) return new Result(false, "was killed after on-event-timeout ("
                     + timeout.toMillis() / 1000.0 + " s)", out.text());
             // Java reports a death by signal N as 128 + N.
             String how = code > 128 && code < 160 ? "was killed by signal " + (code - 128) : "exited with code " + code;
@@ -60,6 +60,11 @@ final class HookProcess {
     static final class GroupWatchdog extends ExecuteWatchdog {
         private volatile long pid;
         private volatile Process process;
+        /**
+         * Ours, not {@link #killedProcess()}: that one is true only when the process still ran
+         * after the group was killed, which a quick reap makes a race.
+         */
+        private volatile boolean timedOut;
 
         @SuppressWarnings("deprecation") // the builder cannot be subclassed; this constructor is the way to
         GroupWatchdog(Duration timeout) {
@@ -75,6 +80,7 @@ final class HookProcess {
 
         @Override
         public synchronized void timeoutOccured(Watchdog w) {
+            timedOut = true;
             long p = pid;
             Process started = process;
             // its children as they are now, for what left the group (or when there was no setsid)
@@ -89,6 +95,10 @@ final class HookProcess {
             children.forEach(ProcessHandle::destroyForcibly);
             if (started != null) started.destroyForcibly();
             super.timeoutOccured(w);
+        }
+
+        boolean timedOut() {
+            return timedOut;
         }
     }
 
