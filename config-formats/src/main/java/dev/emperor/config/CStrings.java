@@ -1,12 +1,13 @@
 package dev.emperor.config;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The C library's string functions as uWSGI's config logic uses them ({@code strtok},
- * {@code atoi}, {@code strtoll}), so that {@code for =} and {@code %(key)} arithmetic split
- * and count exactly as uwsgi does.
+ * {@code atoi}, {@code strtoll}, {@code fgets}), so that {@code for =}, {@code for-readline}
+ * and {@code %(key)} arithmetic split and count exactly as uwsgi does.
  */
 final class CStrings {
 
@@ -55,5 +56,25 @@ final class CStrings {
         }
         if (overflow) return negative ? Long.MIN_VALUE : Long.MAX_VALUE;
         return negative ? -value : value;
+    }
+
+    /**
+     * {@code bytes} cut into lines as C's {@code fgets} with a buffer of {@code buffer} bytes
+     * cuts them (a longer line comes in pieces), each without its line end ({@code \n}, {@code \r}).
+     */
+    static List<String> fgetsLines(byte[] bytes, int buffer) {
+        int room = buffer - 1; // fgets keeps one byte for the NUL
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        while (start < bytes.length) {
+            int end = start;
+            while (end < bytes.length && end - start < room && bytes[end] != '\n') end++;
+            if (end < bytes.length && bytes[end] == '\n' && end - start < room) end++;
+            int stop = end;
+            while (stop > start && (bytes[stop - 1] == '\n' || bytes[stop - 1] == '\r')) stop--;
+            out.add(new String(bytes, start, stop - start, StandardCharsets.UTF_8));
+            start = end;
+        }
+        return out;
     }
 }

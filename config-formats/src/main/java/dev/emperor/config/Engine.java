@@ -456,19 +456,7 @@ final class Engine {
             return List.of(); // uWSGI logs the failed open and adds nothing
         }
         String text = readIncluded(file, name, origin, FileReadPolicy.Purpose.READLINE);
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        List<String> out = new ArrayList<>();
-        int start = 0;
-        while (start < bytes.length) {
-            int end = start;
-            while (end < bytes.length && end - start < 1023 && bytes[end] != '\n') end++;
-            if (end < bytes.length && bytes[end] == '\n' && end - start < 1023) end++;
-            int stop = end;
-            while (stop > start && (bytes[stop - 1] == '\n' || bytes[stop - 1] == '\r')) stop--;
-            out.add(new String(bytes, start, stop - start, StandardCharsets.UTF_8));
-            start = end;
-        }
-        return out;
+        return CStrings.fgetsLines(text.getBytes(StandardCharsets.UTF_8), 1024);
     }
 
     // ---------------------------------------------------------------- after reading
