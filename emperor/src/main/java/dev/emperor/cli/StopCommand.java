@@ -1,9 +1,6 @@
 package dev.emperor.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code emperor stop NAME}: the vassal stops gracefully and stays stopped (shown as
@@ -13,17 +10,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "stop", mixinStandardHelpOptions = true,
         description = "Stop one vassal gracefully and keep it stopped (across touches of its file and emperor"
                 + " restarts) until 'emperor start NAME'.")
-final class StopCommand implements Callable<Integer> {
-
-    @Parameters(paramLabel = "NAME", description = "The vassal to stop.")
-    String name;
-
-    @Mixin
-    EmperorLocator emperor = new EmperorLocator();
+final class StopCommand extends OneVassalVerb {
 
     @Override
-    public Integer call() {
-        System.out.print(emperor.ask("stop " + name)); // "error: ..." (no such vassal) exits 1
-        return 0;
+    String verb() {
+        return "stop";
     }
 }
