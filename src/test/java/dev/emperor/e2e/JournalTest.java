@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -169,65 +165,19 @@ class JournalTest extends EmperorTestBase {
         }
     }
 
-    /** journald's side: a bound unix datagram socket, read by one thread that can be paused. */
+    /** journald's side: its socket, each datagram decoded as a native-protocol entry; can be paused. */
     private static final class Listener implements AutoCloseable {
 
-        interface LibC extends Library {
-            int socket(int domain, int type, int protocol) throws LastErrorException;
-
-            int bind(int fd, byte[] addr, int len) throws LastErrorException;
-
-            int setsockopt(int fd, int level, int option, long[] value, int len) throws LastErrorException;
-
-            long recv(int fd, byte[] buf, long len, int flags) throws LastErrorException;
-
-            int close(int fd) throws LastErrorException;
-        }
-
-        private static final LibC C = Native.load("c", LibC.class);
-        private final Path path;
-        private final int fd;
-        private final List<Map<String, String>> entries = new CopyOnWriteArrayList<>();
-        private final Thread reader;
-        private volatile boolean paused;
-        private volatile boolean closed;
+        private final UnixDatagramListener<Map<String, String>> socket;
 
         Listener(Path path) {
-            this.path = path;
-            byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
-            byte[] addr = new byte[2 + name.length + 1];
-            addr[0] = 1; // AF_UNIX
-            System.arraycopy(name, 0, addr, 2, name.length);
-            fd = C.socket(1, 2 | 02000000, 0); // AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC
-            C.bind(fd, addr, addr.length);
-            C.setsockopt(fd, 1, 20, new long[] {0, 50_000}, 16); // SO_RCVTIMEO 50 ms: close() and pause() are seen
-            reader = Thread.ofPlatform().name("journal-listener").daemon(true).start(this::read);
-        }
-
-        private void read() {
-            byte[] buf = new byte[1 << 20];
-            while (!closed) {
-                if (paused) {
-                    try {
-                        Thread.sleep(10); // a journal that does not keep up: nothing is read
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    continue;
-                }
-                try {
-                    long n = C.recv(fd, buf, buf.length, 0);
-                    entries.add(decode(buf, (int) n));
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() != 11 && e.getErrorCode() != 4) throw e; // EAGAIN (timeout), EINTR
-                }
-            }
+            socket = new UnixDatagramListener<>(path, "journal-listener", 1 << 20, Listener::decode);
         }
 
         /** The native protocol: NAME=value\n, or NAME\n, a 64-bit little-endian length, the bytes, \n. */
-        private static Map<String, String> decode(byte[] d, int length) {
+        private static Map<String, String> decode(byte[] d) {
             Map<String, String> fields = new LinkedHashMap<>();
-            ByteBuffer b = ByteBuffer.wrap(d, 0, length).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN);
             while (b.hasRemaining()) {
                 int start = b.position();
                 int i = start;
@@ -250,21 +200,21 @@ class JournalTest extends EmperorTestBase {
         }
 
         Path path() {
-            return path;
+            return socket.path();
         }
 
         void pause(boolean on) {
-            paused = on;
+            socket.pause(on);
         }
 
         List<Map<String, String>> entries() {
-            return List.copyOf(entries);
+            return socket.values();
         }
 
         Map<String, String> await(String what, Predicate<Map<String, String>> p) {
             Map<String, String>[] found = new Map[1];
             org.awaitility.Awaitility.await(what).atMost(SOON).pollInterval(Duration.ofMillis(20)).until(() -> {
-                for (Map<String, String> e : entries) {
+                for (Map<String, String> e : entries()) {
                     if (p.test(e)) {
                         found[0] = e;
                         return true;
@@ -277,10 +227,7 @@ class JournalTest extends EmperorTestBase {
 
         @Override
         public void close() throws InterruptedException {
-            if (closed) return;
-            closed = true;
-            reader.join(2000);
-            C.close(fd);
+            socket.close();
         }
     }
 }

@@ -2,78 +2,27 @@ package dev.emperor.e2e;
 
 import static org.awaitility.Awaitility.await;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
-/**
- * systemd's side of {@code NOTIFY_SOCKET} for the package tests: a unix datagram socket bound
- * at a path, read by one thread that keeps every message. (The JDK has no unix datagram
- * channel, hence libc through JNA.)
- */
+/** systemd's side of {@code NOTIFY_SOCKET}: every message, as text, with when it arrived. */
 final class NotifyListener implements AutoCloseable {
 
-    interface LibC extends Library {
-        int socket(int domain, int type, int protocol) throws LastErrorException;
-
-        int bind(int fd, byte[] addr, int len) throws LastErrorException;
-
-        int setsockopt(int fd, int level, int option, long[] value, int len) throws LastErrorException;
-
-        long recv(int fd, byte[] buf, long len, int flags) throws LastErrorException;
-
-        int close(int fd) throws LastErrorException;
-    }
-
-    private static final int AF_UNIX = 1;
-    private static final int SOCK_DGRAM_CLOEXEC = 2 | 02000000;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_RCVTIMEO = 20;
-    private static final int EAGAIN = 11;
-    private static final int EINTR = 4;
-    private static final LibC C = Native.load("c", LibC.class);
-
-    private final Path path;
-    private final int fd;
-    private final List<String> received = new CopyOnWriteArrayList<>();
-    private final Thread reader;
-    private volatile boolean closed;
+    private final UnixDatagramListener<String> socket;
 
     NotifyListener(Path path) {
-        this.path = path;
-        byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] addr = new byte[2 + name.length + 1]; // sockaddr_un: family, path, NUL
-        addr[0] = AF_UNIX;
-        System.arraycopy(name, 0, addr, 2, name.length);
-        fd = C.socket(AF_UNIX, SOCK_DGRAM_CLOEXEC, 0);
-        C.bind(fd, addr, addr.length);
-        C.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, new long[] {0, 100_000}, 16); // so that close() is seen
-        reader = Thread.ofPlatform().name("notify-listener").daemon(true).start(this::read);
-    }
-
-    private void read() {
-        byte[] buf = new byte[4096];
-        while (!closed) {
-            try {
-                long n = C.recv(fd, buf, buf.length, 0);
-                received.add(new String(buf, 0, (int) n, StandardCharsets.UTF_8));
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != EAGAIN && e.getErrorCode() != EINTR) throw e;
-            }
-        }
+        socket = new UnixDatagramListener<>(path, "notify-listener", 4096, b -> new String(b, StandardCharsets.UTF_8));
     }
 
     Path path() {
-        return path;
+        return socket.path();
     }
 
     List<String> received() {
-        return List.copyOf(received);
+        return socket.values();
     }
 
     /** Waits for a datagram at index {@code from} or later that has {@code line} as one of its lines; returns its index. */
@@ -92,10 +41,22 @@ final class NotifyListener implements AutoCloseable {
         return found[0];
     }
 
+    /** How many datagrams were exactly {@code message}. */
+    int count(String message) {
+        return (int) received().stream().filter(message::equals).count();
+    }
+
+    /** Milliseconds between one {@code message} datagram and the next. */
+    List<Long> gapsMillis(String message) {
+        List<Long> at = socket.received().stream().filter(d -> d.value().equals(message))
+                .map(UnixDatagramListener.Arrived::atNanos).toList();
+        List<Long> gaps = new ArrayList<>();
+        for (int i = 1; i < at.size(); i++) gaps.add((at.get(i) - at.get(i - 1)) / 1_000_000);
+        return gaps;
+    }
+
     @Override
     public void close() throws InterruptedException {
-        closed = true;
-        reader.join(2000);
-        C.close(fd);
+        socket.close();
     }
 }
