@@ -51,7 +51,8 @@ class ServiceNotifyTest extends EmperorTestBase {
         emperor = startEmperor();
 
         // READY=1 once the first scan is applied: the workers run by then
-        String ready = systemd.received().get(systemd.awaitAfter(0, "READY=1", SOON));
+        int readyAt = systemd.awaitAfter(0, "READY=1", SOON);
+        String ready = systemd.received().get(readyAt);
         assertThat(ready).contains("STATUS=");
         List<ProcessHandle> workers = Processes.withMarker(marker);
         assertThat(workers).hasSize(2);
