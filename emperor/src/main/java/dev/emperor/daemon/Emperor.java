@@ -273,7 +273,7 @@ public final class Emperor {
             if (limitMb <= 0) continue;
             for (WorkerStatus w : v.status().workers()) {
                 if (w.pid() == null) continue;
-                long rss = ProcessMemory.residentBytes(w.pid());
+                long rss = ProcUsage.residentBytes(w.pid());
                 if (rss > limitMb << 20) {
                     v.handle(new VassalEvent.ReplaceWorker(w.id(), w.pid(), "uses " + (rss >> 20)
                             + " MB resident, over reload-on-rss = " + limitMb + " MB"));

@@ -56,8 +56,14 @@ public record ProcUsage(long rssBytes, double cpuSeconds) {
         }
     }
 
+    /** Resident set size of {@code pid} in bytes, or -1 if it is gone (reload-on-rss, the dashboard's history). */
+    public static long residentBytes(long pid) {
+        ProcUsage u = read(pid);
+        return u == null ? -1 : u.rssBytes();
+    }
+
     /** Parses a /proc/PID/stat line; null if it is not one. */
-    static ProcUsage parse(String stat, long pageBytes, long ticksPerSecond) {
+    public static ProcUsage parse(String stat, long pageBytes, long ticksPerSecond) {
         // The command name may hold spaces and parentheses: the fields start after the last ')'.
         int close = stat.lastIndexOf(')');
         if (close < 0 || close + 2 > stat.length()) return null;

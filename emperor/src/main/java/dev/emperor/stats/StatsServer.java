@@ -149,7 +149,7 @@ public final class StatsServer implements AutoCloseable {
     private void sample() {
         try {
             EmperorSnapshot s = snapshots.get().get(5, TimeUnit.SECONDS);
-            history.record(History.samples(s, dev.emperor.daemon.ProcessMemory::residentBytes), System.currentTimeMillis());
+            history.record(History.samples(s, dev.emperor.daemon.ProcUsage::residentBytes), System.currentTimeMillis());
             samples.incrementAndGet();
         } catch (TimeoutException e) {
             LOG.log(Level.DEBUG, "history: the event loop did not answer within 5 s; sample skipped");

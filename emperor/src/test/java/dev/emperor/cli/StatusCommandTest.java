@@ -74,7 +74,7 @@ class StatusCommandTest {
 
     @Test
     void rssOfThisProcessIsReadFromProc() {
-        assertThat(dev.emperor.daemon.ProcessMemory.residentBytes(ProcessHandle.current().pid())).isPositive();
-        assertThat(dev.emperor.daemon.ProcessMemory.residentBytes(Long.MAX_VALUE)).isEqualTo(-1);
+        assertThat(dev.emperor.daemon.ProcUsage.residentBytes(ProcessHandle.current().pid())).isPositive();
+        assertThat(dev.emperor.daemon.ProcUsage.residentBytes(Long.MAX_VALUE)).isEqualTo(-1);
     }
 }

@@ -69,15 +69,8 @@ public final class CpuMeter {
     }
 
     static OptionalDouble parseStat(String stat) {
-        int close = stat.lastIndexOf(')'); // the command name may contain spaces and parentheses
-        if (close < 0) return OptionalDouble.empty();
-        String[] f = stat.substring(close + 1).strip().split(" ");
-        // f[0] is field 3 (state): utime is field 14, stime field 15
-        if (f.length < 13) return OptionalDouble.empty();
-        try {
-            return OptionalDouble.of((Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND);
-        } catch (NumberFormatException e) {
-            return OptionalDouble.empty();
-        }
+        // the daemon's parser (no JNA there: the client passes USER_HZ and a page size it does not use)
+        dev.emperor.daemon.ProcUsage u = dev.emperor.daemon.ProcUsage.parse(stat, 4096, (long) TICKS_PER_SECOND);
+        return u == null ? OptionalDouble.empty() : OptionalDouble.of(u.cpuSeconds());
     }
 }
